@@ -1,0 +1,1 @@
+"""iacperf.rules: the model, the rule API and the rule catalog (standard library only)."""

@@ -1,0 +1,201 @@
+"""The rule API: how a rule declares itself, what it sees, and what it reports."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Union
+
+from iacperf.rules.edits import Edit
+from iacperf.rules.model import Format, Resource, SourceRange
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFORMATION = "information"
+    HINT = "hint"
+
+    @property
+    def rank(self) -> int:
+        return {"error": 3, "warning": 2, "information": 1, "hint": 0}[self.value]
+
+
+class Applicability(str, Enum):
+    """How sure a fix is (ruff's levels, read as IaC update behaviour)."""
+
+    SAFE = "safe"  # in-place update, no restart or replacement: applied by fix-all
+    UNSAFE = "unsafe"  # may restart or replace the resource: quick fix only
+    DISPLAY_ONLY = "display-only"  # advice shown in hover, never applied
+
+    @property
+    def rank(self) -> int:
+        return {"safe": 2, "unsafe": 1, "display-only": 0}[self.value]
+
+
+class FixAvailability(str, Enum):
+    NONE = "none"
+    SOMETIMES = "sometimes"
+    ALWAYS = "always"
+
+
+class Scope(str, Enum):
+    """What a rule looks at."""
+
+    RESOURCE = "resource"  # one resource
+    MODULE = "module"  # one resource against the others of its Terraform directory / template
+    PROJECT = "project"  # everything scanned together
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class BestPractice:
+    """A Well-Architected best practice (``PERF02-BP01``)."""
+
+    id: str
+    title: str
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fix:
+    title: str
+    applicability: Applicability
+    edits: tuple[Edit, ...] = ()
+
+    @staticmethod
+    def safe(title: str, *edits: Edit) -> Fix:
+        return Fix(title, Applicability.SAFE, edits)
+
+    @staticmethod
+    def unsafe(title: str, *edits: Edit) -> Fix:
+        return Fix(title, Applicability.UNSAFE, edits)
+
+    @staticmethod
+    def display_only(title: str) -> Fix:
+        return Fix(title, Applicability.DISPLAY_ONLY, ())
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Where a value came from (shown as LSP relatedInformation)."""
+
+    message: str
+    path: str
+    range: SourceRange  # absolute
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """What a check reports. ``range`` and the fix's edits are relative to ``resource``."""
+
+    message: str
+    range: SourceRange
+    fix: Fix | None = None
+    #: Project rules name the resource they anchor to; resource rules may leave it empty.
+    resource: Resource | None = None
+    related: tuple[Related, ...] = ()
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a rule can see beyond one resource."""
+
+    #: Resources of the same Terraform directory or the same CloudFormation template.
+    module: tuple[Resource, ...] = ()
+    #: Every resource scanned together (project rules).
+    project: tuple[Resource, ...] = ()
+    options: dict[str, object] = field(default_factory=dict)
+
+    def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
+        return (r for r in self.module if r.kind in kinds)
+
+
+ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]
+ProjectCheck = Callable[[Context], Iterable[Violation]]
+Check = Union[ResourceCheck, ProjectCheck]
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str  # PERF019
+    name: str  # ebs-gp2-volume
+    title: str
+    severity: Severity
+    scope: Scope
+    fix: FixAvailability
+    terraform: tuple[str, ...]
+    cloudformation: tuple[str, ...]
+    evidence: tuple[Link, ...]
+    well_architected: tuple[BestPractice, ...]
+    compliance: tuple[tuple[str, str], ...]
+    tags: tuple[str, ...]
+    check: Check = field(repr=False, compare=False)
+    doc: str = field(repr=False)
+    module: str = ""
+
+    def kinds(self, fmt: Format) -> tuple[str, ...]:
+        return self.terraform if fmt is Format.TERRAFORM else self.cloudformation
+
+    @property
+    def formats(self) -> tuple[Format, ...]:
+        return tuple(
+            f for f in Format if (self.terraform if f is Format.TERRAFORM else self.cloudformation)
+        )
+
+    def check_resource(self, resource: Resource, context: Context) -> Iterable[Violation]:
+        check: ResourceCheck = self.check  # type: ignore[assignment]
+        return check(resource, context)
+
+    def check_project(self, context: Context) -> Iterable[Violation]:
+        check: ProjectCheck = self.check  # type: ignore[assignment]
+        return check(context)
+
+
+def rule(
+    *,
+    code: str,
+    name: str,
+    title: str,
+    severity: Severity,
+    terraform: Iterable[str] = (),
+    cloudformation: Iterable[str] = (),
+    scope: Scope = Scope.RESOURCE,
+    fix: FixAvailability = FixAvailability.NONE,
+    evidence: Iterable[Link] = (),
+    well_architected: Iterable[BestPractice] = (),
+    compliance: dict[str, str] | None = None,
+    tags: Iterable[str] = (),
+) -> Callable[[Check], Rule]:
+    """Declare a rule; the decorated function becomes an immutable ``Rule``.
+
+    The function's docstring is the rule's documentation page.
+    """
+
+    def declare(check: Check) -> Rule:
+        return Rule(
+            code=code,
+            name=name,
+            title=title,
+            severity=severity,
+            scope=scope,
+            fix=fix,
+            terraform=tuple(terraform),
+            cloudformation=tuple(cloudformation),
+            evidence=tuple(evidence),
+            well_architected=tuple(well_architected),
+            compliance=tuple(sorted((compliance or {}).items())),
+            tags=tuple(tags),
+            check=check,
+            doc=inspect.cleandoc(check.__doc__ or ""),
+            module=check.__module__,
+        )
+
+    return declare

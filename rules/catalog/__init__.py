@@ -1,0 +1,1 @@
+"""The rule catalog: one rule per module, discovered by ``iacperf.rules.registry``."""

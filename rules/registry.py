@@ -1,0 +1,39 @@
+"""Finds every rule under ``iacperf.rules.catalog`` by discovery: no hand-kept list."""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import pkgutil
+
+from iacperf.rules import catalog
+from iacperf.rules.api import Rule
+from iacperf.rules.builtin import PARSE_ERROR
+
+
+@functools.lru_cache(maxsize=1)
+def all_rules() -> tuple[Rule, ...]:
+    """Every declared rule, ordered by code."""
+    found: dict[str, Rule] = {}
+    for info in pkgutil.walk_packages(catalog.__path__, catalog.__name__ + "."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if isinstance(value, Rule) and value.module == module.__name__:
+                if value.code in found:
+                    raise RuntimeError(f"duplicate rule code {value.code} in {module.__name__}")
+                found[value.code] = value
+    return tuple(sorted(found.values(), key=lambda r: r.code))
+
+
+def known_rules() -> tuple[Rule, ...]:
+    """The catalog plus the engine's own PERF000, for listing and selection."""
+    return (PARSE_ERROR, *all_rules())
+
+
+def by_code_or_name() -> dict[str, Rule]:
+    """Rules keyed by code (``PERF019``) and by name (``ebs-gp2-volume``)."""
+    index: dict[str, Rule] = {}
+    for r in known_rules():
+        index[r.code] = r
+        index[r.name] = r
+    return index

@@ -1,0 +1,115 @@
+"""From paths or text to findings: reading files, grouping modules, running the engine."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iacperf.rules.model import Template
+from iacperf.server.engine import Finding, RuleErrorHandler, Selection, lint
+from iacperf.server.parsing import is_candidate, parse_text
+
+ALWAYS_SKIPPED_DIRS = frozenset({".terraform", "node_modules", ".git", ".iacperf_cache"})
+DEFAULT_MAX_BYTES = 5 * 1024 * 1024
+
+Warn = Callable[[str], None]
+
+
+@dataclass
+class ScanResult:
+    findings: list[Finding]
+    templates: list[Template]
+    files: int = 0  # IaC files read (Terraform, or YAML/JSON that is CloudFormation)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def parse_errors(self) -> int:
+        return sum(len(t.errors) for t in self.templates)
+
+
+def iter_files(paths: Sequence[str], warn: Warn) -> Iterator[str]:
+    """Candidate files under ``paths`` in a stable order; never follows a loop."""
+    seen_dirs: set[tuple[int, int]] = set()
+    for given in paths:
+        if os.path.isfile(given):
+            yield given
+            continue
+        if not os.path.isdir(given):
+            warn(f"{given}: no such file or directory")
+            continue
+        for root, dirs, files in os.walk(given, followlinks=True):
+            try:
+                stat = os.stat(root)
+            except OSError:
+                continue
+            if (stat.st_dev, stat.st_ino) in seen_dirs:
+                warn(f"{root}: directory already visited (symlink loop?), skipped")
+                dirs[:] = []
+                continue
+            seen_dirs.add((stat.st_dev, stat.st_ino))
+            dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED_DIRS)
+            for name in sorted(files):
+                if is_candidate(name):
+                    yield os.path.join(root, name)
+
+
+def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
+    """The file's text, or None with one warning when it is too big, binary or unreadable."""
+    try:
+        size = os.path.getsize(path)
+        if size > max_bytes:
+            warn(f"{path}: skipped, {size:,} bytes is over the {max_bytes:,}-byte limit")
+            return None
+        data = Path(path).read_bytes()
+    except OSError as error:
+        warn(f"{path}: skipped, cannot read it ({error.strerror or error})")
+        return None
+    if b"\x00" in data[:8192]:
+        warn(f"{path}: skipped, binary file")
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        warn(f"{path}: skipped, not UTF-8 text (byte {error.start})")
+        return None
+
+
+def parse_files(
+    paths: Iterable[str], warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[Template], int, list[str]]:
+    templates: list[Template] = []
+    skipped: list[str] = []
+    for path in paths:
+        text = read_text(path, warn, max_bytes)
+        if text is None:
+            skipped.append(path)
+            continue
+        template, _ = parse_text(path, text)
+        if template is not None:
+            templates.append(template)
+    return templates, len(templates), skipped
+
+
+def scan(
+    paths: Sequence[str],
+    selection: Selection | None = None,
+    warn: Warn = lambda _: None,
+    on_rule_error: RuleErrorHandler | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> ScanResult:
+    templates, files, skipped = parse_files(iter_files(paths, warn), warn, max_bytes)
+    if on_rule_error is None:
+
+        def on_rule_error(rule: object, where: str, error: BaseException) -> None:
+            warn(f"internal error in {getattr(rule, 'code', rule)} on {where}: {error!r}")
+
+    findings = lint(templates, selection, on_rule_error=on_rule_error)
+    return ScanResult(findings, templates, files, skipped)
+
+
+def lint_text(path: str, text: str, selection: Selection | None = None) -> list[Finding]:
+    """Findings for one file's text on its own (tests and quick checks)."""
+    template, _ = parse_text(path, text)
+    return lint([template], selection) if template is not None else []

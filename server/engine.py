@@ -1,0 +1,195 @@
+"""Runs the rules over parsed templates and turns violations into findings.
+
+Rules are indexed by (format, resource kind). Resource and module rules run per
+resource with the other resources of the same Terraform directory or CloudFormation
+template in view; project rules run once per format over everything. A rule that
+raises loses only its own findings: the error is reported through ``on_rule_error``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+from iacperf.rules.api import Context, Fix, Related, Rule, Scope, Severity, Violation
+from iacperf.rules.builtin import PARSE_ERROR
+from iacperf.rules.model import (
+    Format,
+    MappingNode,
+    Resource,
+    ScalarNode,
+    SequenceNode,
+    SourceRange,
+    Template,
+)
+from iacperf.rules.registry import all_rules
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A violation placed in its file: every range here is absolute."""
+
+    rule: Rule
+    severity: Severity
+    message: str
+    path: str
+    range: SourceRange
+    resource: str
+    fix: Fix | None = None
+    related: tuple[Related, ...] = ()
+
+    @property
+    def code(self) -> str:
+        return self.rule.code
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        start = self.range.start
+        return (self.path, start.line, start.character, self.rule.code, self.message)
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which rules run and how loud they are."""
+
+    select: frozenset[str] = frozenset()  # empty: every rule
+    ignore: frozenset[str] = frozenset()
+    severity: dict[str, Severity] = field(default_factory=dict)
+
+    def enabled(self, rule: Rule) -> bool:
+        names = {rule.code, rule.name}
+        if self.select and not names & self.select:
+            return False
+        return not names & self.ignore
+
+    def severity_of(self, rule: Rule) -> Severity:
+        return self.severity.get(rule.code, self.severity.get(rule.name, rule.severity))
+
+
+RuleErrorHandler = Callable[[Rule, str, BaseException], None]
+
+
+def _ignore_error(rule: Rule, where: str, error: BaseException) -> None:
+    return None
+
+
+def lint(
+    templates: Sequence[Template],
+    selection: Selection | None = None,
+    rules: Iterable[Rule] | None = None,
+    on_rule_error: RuleErrorHandler = _ignore_error,
+) -> list[Finding]:
+    """Every finding for ``templates``, sorted by path, position and code."""
+    selection = selection or Selection()
+    active = [r for r in (all_rules() if rules is None else rules) if selection.enabled(r)]
+    findings: list[Finding] = []
+    if selection.enabled(PARSE_ERROR):
+        for template in templates:
+            findings.extend(_parse_error_findings(template, selection))
+    by_kind: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
+    project_rules: list[Rule] = []
+    for r in active:
+        if r.scope is Scope.PROJECT:
+            project_rules.append(r)
+            continue
+        for fmt in Format:
+            for kind in r.kinds(fmt):
+                by_kind[(fmt, kind)].append(r)
+    for group in _modules(templates):
+        context = Context(module=tuple(res for t in group for res in t.resources if _exists(res)))
+        for resource in context.module:
+            for r in by_kind.get((resource.format, resource.kind), ()):
+                try:
+                    violations = list(r.check_resource(resource, context))
+                except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
+                    on_rule_error(r, f"{resource.path}: {resource.address}", error)
+                    continue
+                findings.extend(_place(r, selection, resource_default=resource, found=violations))
+    for fmt in Format:
+        everything = tuple(
+            res for t in templates if t.format is fmt for res in t.resources if _exists(res)
+        )
+        if not everything:
+            continue
+        for r in project_rules:
+            if not r.kinds(fmt):
+                continue
+            try:
+                violations = list(r.check_project(Context(project=everything)))
+            except Exception as error:  # noqa: BLE001
+                on_rule_error(r, f"{fmt.value} project", error)
+                continue
+            findings.extend(_place(r, selection, resource_default=None, found=violations))
+    findings.sort(key=Finding.sort_key)
+    return findings
+
+
+def _modules(templates: Sequence[Template]) -> list[list[Template]]:
+    """Terraform: one group per directory. CloudFormation: one group per template."""
+    groups: dict[tuple[str, str], list[Template]] = defaultdict(list)
+    for template in templates:
+        if template.format is Format.TERRAFORM:
+            key = ("tf", os.path.dirname(template.path))
+        else:
+            key = ("cfn", template.path)
+        groups[key].append(template)
+    return list(groups.values())
+
+
+def _exists(resource: Resource) -> bool:
+    """False for Terraform resources switched off by a literal ``count = 0`` / empty ``for_each``."""
+    if resource.format is not Format.TERRAFORM:
+        return True
+    body = resource.body
+    count = body.get("count")
+    if count is not None and isinstance(count.value, ScalarNode) and count.value.value in (0, False):
+        return False
+    for_each = body.get("for_each")
+    if for_each is not None:
+        value = for_each.value
+        if isinstance(value, MappingNode) and not value.entries:
+            return False
+        if isinstance(value, SequenceNode) and not value.items:
+            return False
+    return True
+
+
+def _place(
+    r: Rule, selection: Selection, resource_default: Resource | None, found: list[Violation]
+) -> list[Finding]:
+    placed = []
+    for violation in found:
+        resource = violation.resource or resource_default
+        assert resource is not None, f"{r.code}: a project rule must name its resource"
+        offset = resource.line_offset
+        fix = violation.fix
+        if fix is not None and offset:
+            fix = Fix(fix.title, fix.applicability, tuple(e.shifted(offset) for e in fix.edits))
+        placed.append(
+            Finding(
+                rule=r,
+                severity=selection.severity_of(r),
+                message=violation.message,
+                path=resource.path,
+                range=violation.range.shifted(offset),
+                resource=resource.address,
+                fix=fix,
+                related=violation.related,
+            )
+        )
+    return placed
+
+
+def _parse_error_findings(template: Template, selection: Selection) -> list[Finding]:
+    return [
+        Finding(
+            rule=PARSE_ERROR,
+            severity=selection.severity_of(PARSE_ERROR),
+            message=error.message,
+            path=template.path,
+            range=error.range,
+            resource="",
+        )
+        for error in template.errors
+    ]

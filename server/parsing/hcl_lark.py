@@ -1,0 +1,48 @@
+"""The one place that calls python-hcl2's Lark parser, and turns its errors into text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iacperf.rules.model import ParseError, Position, SourceRange
+
+
+def parse_tree(text: str) -> Any:
+    """The raw Lark tree (with positions) of ``text``; raises on a syntax error."""
+    import hcl2
+
+    return hcl2.parses_to_tree(text)
+
+
+def warm_up() -> None:
+    """Build the grammar now (seconds without its cache file) rather than on first use."""
+    parse_tree('a = 1\n')
+
+
+def describe_error(error: Exception, text: str) -> ParseError:
+    """A short reason and a 0-based position, relative to ``text``."""
+    line = getattr(error, "line", None)
+    column = getattr(error, "column", None)
+    if not isinstance(line, int) or line < 1:
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    if not isinstance(column, int) or column < 1:
+        column = 1
+    token = getattr(error, "token", None)
+    char = getattr(error, "char", None)
+    name = type(error).__name__
+    if token is not None and getattr(token, "type", "") == "$END":
+        reason = "unexpected end of block (unclosed brace, bracket or string?)"
+    elif token is not None:
+        shown = str(token).strip() or repr(str(token))
+        reason = f"unexpected {shown[:40]!r}"
+    elif char is not None:
+        reason = f"unexpected character {char!r}"
+    else:
+        reason = str(error).splitlines()[0][:120] if str(error) else name
+    # python-hcl2 parses text + "\n": an error on that extra line is the end of the text.
+    last_line = text.count("\n")
+    if line - 1 > last_line:
+        line, column = last_line + 1, 1
+    position = Position(line - 1, column - 1)
+    return ParseError(f"Terraform syntax error: {reason}", SourceRange(position, position))

@@ -1,0 +1,143 @@
+"""Terraform native syntax (``.tf``, ``.tfvars``): parsed block by block, cached by block text.
+
+``parse_terraform(path, text, previous)`` is the API the language server uses: blocks
+whose text did not change are taken from ``previous`` (ranges are relative to the
+block, so only the line offset changes); only changed blocks go through python-hcl2.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+from iacperf.rules.model import (
+    Entry,
+    Format,
+    MappingNode,
+    ParseError,
+    Resource,
+    Syntax,
+    Template,
+    TopBlock,
+    Variable,
+)
+from iacperf.server.parsing.hcl_blocks import Chunk, split_blocks
+
+_CACHE_LIMIT = 20_000
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedChunk:
+    """What one chunk parsed to; every range is relative to the chunk's first line."""
+
+    blocks: tuple[Entry, ...]
+    error: ParseError | None = None
+
+
+@dataclass
+class TerraformParse:
+    """A parsed file plus the block cache the next parse of the same file starts from."""
+
+    template: Template
+    cache: dict[str, ParsedChunk] = field(default_factory=dict, repr=False)
+    #: How many chunks went through python-hcl2 in this parse (the rest came from cache).
+    parsed_chunks: int = 0
+    chunk_count: int = 0
+
+
+def parse_terraform(path: str, text: str, previous: TerraformParse | None = None) -> TerraformParse:
+    """Parse ``text``; reuse every block of ``previous`` whose text is unchanged."""
+    old_cache = previous.cache if previous is not None else {}
+    cache: dict[str, ParsedChunk] = {}
+    parsed = 0
+    chunks = split_blocks(text)
+    for chunk in chunks:
+        if chunk.text in cache:
+            continue
+        hit = old_cache.get(chunk.text)
+        if hit is None:
+            hit = parse_chunk(chunk.text)
+            parsed += 1
+        cache[chunk.text] = hit
+    if previous is not None and len(cache) < _CACHE_LIMIT:
+        # Keep recently seen blocks too: undo and retyping hit the cache.
+        for key, value in old_cache.items():
+            if len(cache) >= _CACHE_LIMIT:
+                break
+            cache.setdefault(key, value)
+    template = assemble(path, text, chunks, cache)
+    return TerraformParse(template, cache, parsed, len(chunks))
+
+
+def parse_chunk(text: str) -> ParsedChunk:
+    from iacperf.server.parsing import hcl_lark
+
+    try:
+        tree = hcl_lark.parse_tree(text)
+    except Exception as error:  # noqa: BLE001 - any parser failure is a syntax error
+        return ParsedChunk((), hcl_lark.describe_error(error, text))
+    from iacperf.server.parsing.hcl_convert import Converter
+
+    converter = Converter(text)
+    body = tree.children[0]
+    return ParsedChunk(tuple(converter.entries(body)))
+
+
+def assemble(path: str, text: str, chunks: list[Chunk], cache: dict[str, ParsedChunk]) -> Template:
+    newline = "\r\n" if "\r\n" in text else "\n"
+    resources: list[Resource] = []
+    variables: list[Variable] = []
+    blocks: list[TopBlock] = []
+    errors: list[ParseError] = []
+    indent_unit = 0
+    for chunk in chunks:
+        parsed = cache[chunk.text]
+        offset = chunk.start_line
+        if parsed.error is not None:
+            errors.append(
+                ParseError(parsed.error.message, parsed.error.range.shifted(offset))
+            )
+        for entry in parsed.blocks:
+            blocks.append(TopBlock(entry, offset))
+            if not entry.is_block:
+                continue
+            if entry.key == "resource" and len(entry.labels) == 2:
+                assert isinstance(entry.value, MappingNode)
+                if not indent_unit and entry.value.indent:
+                    indent_unit = entry.value.indent - entry.range.start.character
+                resources.append(_resource(path, entry, offset, newline))
+            elif entry.key == "variable" and len(entry.labels) == 1:
+                assert isinstance(entry.value, MappingNode)
+                variables.append(
+                    Variable(entry.labels[0], entry.range, entry.value.get("default"), offset)
+                )
+    unit = indent_unit if 0 < indent_unit <= 8 else 2
+    if unit != 2:
+        resources = [replace(r, indent_unit=unit) for r in resources]
+    return Template(
+        path=path,
+        format=Format.TERRAFORM,
+        syntax=Syntax.HCL,
+        resources=tuple(resources),
+        variables=tuple(variables),
+        blocks=tuple(blocks),
+        errors=tuple(errors),
+        newline=newline,
+        indent_unit=unit,
+    )
+
+
+def _resource(path: str, entry: Entry, offset: int, newline: str) -> Resource:
+    assert isinstance(entry.value, MappingNode)
+    return Resource(
+        format=Format.TERRAFORM,
+        syntax=Syntax.HCL,
+        kind=entry.labels[0],
+        name=entry.labels[1],
+        path=path,
+        range=entry.range,
+        header_range=entry.key_range,
+        body=entry.value,
+        node=entry.value,
+        line_offset=offset,
+        newline=newline,
+    )
