@@ -6,7 +6,6 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Union
 
 from iacperf.rules.edits import Edit
 from iacperf.rules.model import Format, Resource, SourceRange
@@ -120,7 +119,7 @@ class Context:
 
 ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]
 ProjectCheck = Callable[[Context], Iterable[Violation]]
-Check = Union[ResourceCheck, ProjectCheck]
+Check = ResourceCheck | ProjectCheck
 
 
 @dataclass(frozen=True)

@@ -184,7 +184,8 @@ def render_entry(syntax: Syntax, key: str, value: Value, indent: int, unit: int,
         if isinstance(value, Block):
             inner = " " * (indent + unit)
             lines = [
-                inner + render_entry(syntax, k, v, indent + unit, unit, nl) for k, v in value.items()
+                inner + render_entry(syntax, k, v, indent + unit, unit, nl)
+                for k, v in value.items()
             ]
             return f"{key} {{{nl}" + nl.join(lines) + f"{nl}{' ' * indent}}}"
         return f"{key} = {render_inline(syntax, value)}"
@@ -220,7 +221,10 @@ def render_inline(syntax: Syntax, value: Value) -> str:
             parts = [f"{k} = {render_inline(syntax, v)}" for k, v in value.items()]
             return "{ " + ", ".join(parts) + " }" if parts else "{}"
         sep = ": "
-        parts = [f"{render_inline(syntax, str(k))}{sep}{render_inline(syntax, v)}" for k, v in value.items()]
+        parts = [
+            f"{render_inline(syntax, str(k))}{sep}{render_inline(syntax, v)}"
+            for k, v in value.items()
+        ]
         return "{" + ", ".join(parts) + "}"
     if value is None:
         return "null"

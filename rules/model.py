@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
-from typing import Union
 
 
 class Format(str, Enum):
@@ -57,7 +56,7 @@ class SourceRange:
         return self.start <= position <= self.end
 
 
-Scalar = Union[str, int, float, bool, None]
+Scalar = str | int | float | bool | None
 
 
 @dataclass(frozen=True, slots=True)

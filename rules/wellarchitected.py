@@ -21,7 +21,9 @@ PERF02_BP01 = _bp(
     "perf_compute_hardware_select_best_compute_options",
 )
 PERF02_BP03 = _bp(
-    "PERF02-BP03", "Collect compute-related metrics", "perf_compute_hardware_collect_compute_related_metrics"
+    "PERF02-BP03",
+    "Collect compute-related metrics",
+    "perf_compute_hardware_collect_compute_related_metrics",
 )
 PERF02_BP05 = _bp(
     "PERF02-BP05",
@@ -44,7 +46,9 @@ PERF04_BP01 = _bp(
     "perf_networking_understand_how_networking_impacts_performance",
 )
 PERF04_BP02 = _bp(
-    "PERF04-BP02", "Evaluate available networking features", "perf_networking_evaluate_networking_features"
+    "PERF04-BP02",
+    "Evaluate available networking features",
+    "perf_networking_evaluate_networking_features",
 )
 PERF04_BP04 = _bp(
     "PERF04-BP04",

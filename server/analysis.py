@@ -10,6 +10,7 @@ from pathlib import Path
 from iacperf.rules.model import Template
 from iacperf.server.engine import Finding, RuleErrorHandler, Selection, lint
 from iacperf.server.parsing import is_candidate, parse_text
+from iacperf.server.writing import digest
 
 ALWAYS_SKIPPED_DIRS = frozenset({".terraform", "node_modules", ".git", ".iacperf_cache"})
 DEFAULT_MAX_BYTES = 5 * 1024 * 1024
@@ -23,6 +24,8 @@ class ScanResult:
     templates: list[Template]
     files: int = 0  # IaC files read (Terraform, or YAML/JSON that is CloudFormation)
     skipped: list[str] = field(default_factory=list)
+    #: sha256 of the text each template was parsed from, so --fix never writes over news.
+    digests: dict[str, str] = field(default_factory=dict)
 
     @property
     def parse_errors(self) -> int:
@@ -76,20 +79,20 @@ def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str 
         return None
 
 
-def parse_files(
-    paths: Iterable[str], warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES
-) -> tuple[list[Template], int, list[str]]:
-    templates: list[Template] = []
-    skipped: list[str] = []
+def parse_files(paths: Iterable[str], warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> ScanResult:
+    """Read and parse every path; the result has templates but no findings yet."""
+    result = ScanResult(findings=[], templates=[])
     for path in paths:
         text = read_text(path, warn, max_bytes)
         if text is None:
-            skipped.append(path)
+            result.skipped.append(path)
             continue
         template, _ = parse_text(path, text)
         if template is not None:
-            templates.append(template)
-    return templates, len(templates), skipped
+            result.templates.append(template)
+            result.digests[path] = digest(text)
+    result.files = len(result.templates)
+    return result
 
 
 def scan(
@@ -99,14 +102,14 @@ def scan(
     on_rule_error: RuleErrorHandler | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> ScanResult:
-    templates, files, skipped = parse_files(iter_files(paths, warn), warn, max_bytes)
+    result = parse_files(iter_files(paths, warn), warn, max_bytes)
     if on_rule_error is None:
 
         def on_rule_error(rule: object, where: str, error: BaseException) -> None:
             warn(f"internal error in {getattr(rule, 'code', rule)} on {where}: {error!r}")
 
-    findings = lint(templates, selection, on_rule_error=on_rule_error)
-    return ScanResult(findings, templates, files, skipped)
+    result.findings = lint(result.templates, selection, on_rule_error=on_rule_error)
+    return result
 
 
 def lint_text(path: str, text: str, selection: Selection | None = None) -> list[Finding]:

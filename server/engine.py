@@ -138,12 +138,16 @@ def _modules(templates: Sequence[Template]) -> list[list[Template]]:
 
 
 def _exists(resource: Resource) -> bool:
-    """False for Terraform resources switched off by a literal ``count = 0`` / empty ``for_each``."""
+    """False when a literal ``count = 0`` or empty ``for_each`` switches a resource off."""
     if resource.format is not Format.TERRAFORM:
         return True
     body = resource.body
     count = body.get("count")
-    if count is not None and isinstance(count.value, ScalarNode) and count.value.value in (0, False):
+    if (
+        count is not None
+        and isinstance(count.value, ScalarNode)
+        and count.value.value in (0, False)
+    ):
         return False
     for_each = body.get("for_each")
     if for_each is not None:

@@ -22,7 +22,11 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         if position.line >= len(line_starts):
             return len(text)
         start = line_starts[position.line]
-        end = line_starts[position.line + 1] - 1 if position.line + 1 < len(line_starts) else len(text)
+        end = (
+            line_starts[position.line + 1] - 1
+            if position.line + 1 < len(line_starts)
+            else len(text)
+        )
         return min(start + position.character, end)
 
     ordered = sorted(edits, key=lambda e: (e.range.start, e.range.end), reverse=True)

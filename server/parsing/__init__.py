@@ -15,7 +15,7 @@ JSON_SUFFIXES = (".json",)
 def detect(path: str) -> tuple[Format, Syntax] | None:
     """The format a path may hold, judged by its name; CloudFormation is confirmed later."""
     lower = path.lower()
-    if lower.endswith(".tf.json") or lower.endswith(".tfvars.json"):
+    if lower.endswith((".tf.json", ".tfvars.json")):
         return Format.TERRAFORM, Syntax.JSON
     if lower.endswith(TERRAFORM_SUFFIXES):
         return Format.TERRAFORM, Syntax.HCL

@@ -80,9 +80,12 @@ def _is_template(root: MappingNode) -> bool:
     for entry in resources.value.entries:
         if isinstance(entry.value, MappingNode):
             kind = entry.value.get("Type")
-            if kind is not None and isinstance(kind.value, ScalarNode):
-                if str(kind.value.value).startswith(("AWS::", "Alexa::")):
-                    return True
+            if (
+                kind is not None
+                and isinstance(kind.value, ScalarNode)
+                and str(kind.value.value).startswith(("AWS::", "Alexa::"))
+            ):
+                return True
     return False
 
 
@@ -187,7 +190,12 @@ class _YamlConverter:
                 value = self.convert(value_node)
                 key_range = self._range(key_node)
                 entries.append(
-                    Entry(str(key_node.value), key_range, value, SourceRange(key_range.start, value.range.end))
+                    Entry(
+                        str(key_node.value),
+                        key_range,
+                        value,
+                        SourceRange(key_range.start, value.range.end),
+                    )
                 )
             flow = bool(node.flow_style)
             mapping = MappingNode(
@@ -202,9 +210,7 @@ class _YamlConverter:
         if isinstance(node, yaml.SequenceNode):
             items = tuple(self.convert(item) for item in node.value)
             end = items[-1].range.end if items else None
-            return SequenceNode(
-                self._container_range(node, end), items, flow=bool(node.flow_style)
-            )
+            return SequenceNode(self._container_range(node, end), items, flow=bool(node.flow_style))
         assert isinstance(node, yaml.ScalarNode)
         return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
 
@@ -212,7 +218,9 @@ class _YamlConverter:
         start, end = node.start_mark, node.end_mark
         return SourceRange(Position(start.line, start.column), Position(end.line, end.column))
 
-    def _container_range(self, node: yaml.Node, last_end: Position | None) -> SourceRange:
+    def _container_range(
+        self, node: yaml.MappingNode | yaml.SequenceNode, last_end: Position | None
+    ) -> SourceRange:
         full = self._range(node)
         if node.flow_style or last_end is None:
             return full

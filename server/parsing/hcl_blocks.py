@@ -15,9 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_TOKEN = re.compile(
-    r"""\\.|\$\{|%\{|<<-?[A-Za-z][A-Za-z0-9._-]*\r?\n|["{}\[\]()\n]|\#|//|/\*"""
-)
+_TOKEN = re.compile(r"""\\.|\$\{|%\{|<<-?[A-Za-z][A-Za-z0-9._-]*\r?\n|["{}\[\]()\n]|\#|//|/\*""")
 _TOP_LEVEL_START = re.compile(
     r"(?:resource|data|module|variable|output|locals|provider|terraform|moved|import|check"
     r"|removed|ephemeral)(?:[ \t]+\"[^\"\n]*\")*[ \t]*\{"

@@ -263,7 +263,7 @@ class Converter:
 
     def references(self, tree: Tree[Any]) -> Iterator[str]:
         """Dotted names an expression refers to (``var.size``, ``aws_vpc.main.id``)."""
-        for sub in tree.iter_subtrees_topdown():
+        for sub in tree.iter_subtrees_topdown():  # type: ignore[no-untyped-call]
             if sub.data != "get_attr_expr_term":
                 continue
             chain = self._chain(sub)

@@ -16,7 +16,7 @@ def parse_tree(text: str) -> Any:
 
 def warm_up() -> None:
     """Build the grammar now (seconds without its cache file) rather than on first use."""
-    parse_tree('a = 1\n')
+    parse_tree("a = 1\n")
 
 
 def describe_error(error: Exception, text: str) -> ParseError:

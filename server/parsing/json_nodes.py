@@ -92,7 +92,12 @@ class _Reader:
             value = self.value(depth + 1)
             key_range = SourceRange(self.position(key_start), self.position(key_end))
             entries.append(
-                Entry(json.loads(text), key_range, value, SourceRange(key_range.start, value.range.end))
+                Entry(
+                    json.loads(text),
+                    key_range,
+                    value,
+                    SourceRange(key_range.start, value.range.end),
+                )
             )
             kind, text, sep_start, _ = self.token()
             if text == "}":

@@ -93,9 +93,7 @@ def assemble(path: str, text: str, chunks: list[Chunk], cache: dict[str, ParsedC
         parsed = cache[chunk.text]
         offset = chunk.start_line
         if parsed.error is not None:
-            errors.append(
-                ParseError(parsed.error.message, parsed.error.range.shifted(offset))
-            )
+            errors.append(ParseError(parsed.error.message, parsed.error.range.shifted(offset)))
         for entry in parsed.blocks:
             blocks.append(TopBlock(entry, offset))
             if not entry.is_block:

@@ -12,9 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXPECT = re.compile(
-    r"#\s*expect(?P<offset>[+-]\d+)?:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)"
-)
+EXPECT = re.compile(r"#\s*expect(?P<offset>[+-]\d+)?:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")
 SUFFIXES = (".tf", ".tf.json", ".yaml", ".yml", ".json")
 
 

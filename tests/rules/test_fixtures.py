@@ -36,7 +36,10 @@ def test_fixture_findings(path: Path) -> None:
         assert not findings
     columns = expected_columns(path)
     if columns is not None:
-        assert Counter((f.range.start.line, f.range.start.character, f.code) for f in findings) == columns
+        assert (
+            Counter((f.range.start.line, f.range.start.character, f.code) for f in findings)
+            == columns
+        )
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,10 @@ from iacperf.rules.wellarchitected import PERF03_BP02, PERF05_BP06
 # aws_instance ebs_block_device and launch configurations force replacement.
 _PATHS: dict[str, tuple[tuple[str, bool], ...]] = {
     "aws_ebs_volume": (("type", True),),
-    "aws_instance": (("root_block_device.volume_type", True), ("ebs_block_device.volume_type", False)),
+    "aws_instance": (
+        ("root_block_device.volume_type", True),
+        ("ebs_block_device.volume_type", False),
+    ),
     "aws_launch_template": (("block_device_mappings.ebs.volume_type", True),),
     "aws_launch_configuration": (
         ("root_block_device.volume_type", False),
@@ -22,7 +25,9 @@ _PATHS: dict[str, tuple[tuple[str, bool], ...]] = {
     ),
     "AWS::EC2::Volume": (("VolumeType", True),),
     "AWS::EC2::Instance": (("BlockDeviceMappings[].Ebs.VolumeType", False),),
-    "AWS::EC2::LaunchTemplate": (("LaunchTemplateData.BlockDeviceMappings[].Ebs.VolumeType", True),),
+    "AWS::EC2::LaunchTemplate": (
+        ("LaunchTemplateData.BlockDeviceMappings[].Ebs.VolumeType", True),
+    ),
     "AWS::AutoScaling::LaunchConfiguration": (("BlockDeviceMappings[].Ebs.VolumeType", False),),
 }
 _SIZE_KEYS = {"type": "size", "volume_type": "volume_size", "VolumeType": "Size"}
@@ -52,7 +57,10 @@ GP2_MAX_THROUGHPUT_FROM_GIB = 334  # gp2 reaches its 250 MiB/s baseline from 334
             "Amazon EBS General Purpose SSD volumes",
             "https://docs.aws.amazon.com/ebs/latest/userguide/general-purpose.html",
         ),
-        Link("Amazon EBS volume types", "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html"),
+        Link(
+            "Amazon EBS volume types",
+            "https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html",
+        ),
     ),
     well_architected=(PERF03_BP02, PERF05_BP06),
     tags=("ebs", "storage"),

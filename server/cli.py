@@ -1,0 +1,315 @@
+"""The ``iacperf`` command: ``check`` for CI, ``rules`` and ``explain`` for people."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Sequence
+from typing import TextIO
+
+from iacperf.rules.api import Applicability, Rule, Severity
+from iacperf.rules.registry import by_code_or_name, known_rules
+from iacperf.server import __version__
+from iacperf.server.analysis import DEFAULT_MAX_BYTES, ScanResult, scan
+from iacperf.server.engine import Finding, Selection
+from iacperf.server.writing import FileChangedError, fix_files
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A bad command line or configuration value: exit code 2 with a clear message."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        result: int = args.handler(args)
+    except UsageError as error:
+        print(f"iacperf: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and similar: stop quietly.
+        sys.stderr.close()
+        return EXIT_OK
+    return result
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="iacperf",
+        description="Performance-efficiency linter for Terraform and CloudFormation.",
+    )
+    parser.add_argument("--version", action="version", version=f"iacperf {__version__}")
+    commands = parser.add_subparsers(dest="command")
+
+    check = commands.add_parser("check", help="check files and directories")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
+    check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
+    check.add_argument(
+        "--select", type=_codes, default=[], help="only these rules (codes or names)"
+    )
+    check.add_argument(
+        "--ignore", type=_codes, default=[], help="skip these rules (codes or names)"
+    )
+    check.add_argument("--fix", action="store_true", help="apply safe fixes to the files")
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix, also apply unsafe fixes"
+    )
+    check.add_argument(
+        "--fail-on",
+        choices=[s.value for s in Severity],
+        default=Severity.HINT.value,
+        help="exit 1 when a finding is at least this severe (default: hint, any finding)",
+    )
+    check.add_argument(
+        "--max-file-size",
+        type=_size,
+        default=DEFAULT_MAX_BYTES,
+        metavar="BYTES",
+        help="skip files larger than this (default 5 MB; suffixes k, M)",
+    )
+    check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
+    check.add_argument(
+        "--color",
+        choices=("auto", "always", "never"),
+        default="auto",
+        help="colour the text output",
+    )
+    check.set_defaults(handler=_check)
+
+    rules = commands.add_parser("rules", help="list the rules")
+    rules.add_argument("--format", choices=("text", "json"), default="text")
+    rules.set_defaults(handler=_rules)
+
+    explain = commands.add_parser("explain", help="print a rule's documentation")
+    explain.add_argument("rule", metavar="CODE", help="a rule code (PERF019) or name")
+    explain.set_defaults(handler=_explain)
+    return parser
+
+
+def _codes(value: str) -> list[str]:
+    known = by_code_or_name()
+    codes = [part.strip() for part in value.split(",") if part.strip()]
+    unknown = [code for code in codes if code not in known and code.upper() not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown rule {', '.join(unknown)} (see `iacperf rules`)")
+    return [known.get(code, known.get(code.upper())).code for code in codes]  # type: ignore[union-attr]
+
+
+def _size(value: str) -> int:
+    factors = {"k": 1024, "m": 1024 * 1024}
+    text = value.strip().lower().removesuffix("b")
+    factor = factors.get(text[-1:], 1)
+    digits = text[:-1] if text[-1:] in factors else text
+    try:
+        size = int(float(digits) * factor)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a size: {value!r}") from None
+    if size <= 0:
+        raise argparse.ArgumentTypeError(f"size must be positive: {value!r}")
+    return size
+
+
+# ---------------------------------------------------------------------------
+# check
+
+
+def _check(args: argparse.Namespace) -> int:
+    selection = Selection(select=frozenset(args.select), ignore=frozenset(args.ignore))
+    started = time.perf_counter()
+
+    def warn(message: str) -> None:
+        print(f"iacperf: warning: {message}", file=sys.stderr)
+
+    result = scan(args.paths, selection, warn=warn, max_bytes=args.max_file_size)
+    fixed = 0
+    if args.fix:
+        up_to = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
+        try:
+            fixed = fix_files(result.findings, up_to, result.digests)
+        except FileChangedError as error:
+            warn(str(error))
+        if fixed:
+            result = scan(args.paths, selection, warn=lambda _: None, max_bytes=args.max_file_size)
+    seconds = time.perf_counter() - started
+    out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
+    try:
+        if args.format == "json":
+            json.dump(to_json(result, seconds), out, indent=2)
+            out.write("\n")
+        elif args.format == "sarif":
+            from iacperf.server.sarif import to_sarif
+
+            json.dump(to_sarif(result, known_rules(), __version__, os.getcwd()), out, indent=2)
+            out.write("\n")
+        else:
+            color = args.color == "always" or (
+                args.color == "auto" and out.isatty() and not os.environ.get("NO_COLOR")
+            )
+            write_text(out, result, seconds, fixed, color)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    threshold = Severity(args.fail_on).rank
+    failing = any(f.severity.rank >= threshold for f in result.findings)
+    return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def display_path(path: str) -> str:
+    """Paths as given, or relative to the working directory when absolute inside it."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if not relative.startswith(".."):
+            return relative
+    return path
+
+
+def to_json(result: ScanResult, seconds: float) -> dict[str, object]:
+    """The stable JSON contract of ``iacperf check --format json``."""
+    return {
+        "version": __version__,
+        "findings": [_finding_json(f) for f in result.findings],
+        "summary": {
+            "files": result.files,
+            "findings": len(result.findings),
+            "parse_errors": result.parse_errors,
+            "seconds": round(seconds, 3),
+        },
+    }
+
+
+def _range_json(source_range: object) -> dict[str, dict[str, int]]:
+    start, end = source_range.start, source_range.end  # type: ignore[attr-defined]
+    return {
+        "start": {"line": start.line, "character": start.character},
+        "end": {"line": end.line, "character": end.character},
+    }
+
+
+def _finding_json(finding: Finding) -> dict[str, object]:
+    fix = finding.fix
+    return {
+        "code": finding.code,
+        "name": finding.rule.name,
+        "severity": finding.severity.value,
+        "message": finding.message,
+        "path": display_path(finding.path),
+        "range": _range_json(finding.range),
+        "resource": finding.resource,
+        "fix": None
+        if fix is None
+        else {
+            "title": fix.title,
+            "applicability": fix.applicability.value,
+            "edits": [{"range": _range_json(e.range), "newText": e.new_text} for e in fix.edits],
+        },
+    }
+
+
+_COLORS = {
+    Severity.ERROR: "\033[1;31m",
+    Severity.WARNING: "\033[1;33m",
+    Severity.INFORMATION: "\033[1;36m",
+    Severity.HINT: "\033[1;34m",
+}
+_BOLD, _DIM, _RESET = "\033[1m", "\033[2m", "\033[0m"
+
+
+def write_text(out: TextIO, result: ScanResult, seconds: float, fixed: int, color: bool) -> None:
+    """ruff-style lines: ``path:line:col: CODE message``, then a summary."""
+    for f in result.findings:
+        where = f"{display_path(f.path)}:{f.range.start.line + 1}:{f.range.start.character + 1}:"
+        code = f.code
+        if color:
+            where = f"{_BOLD}{where}{_RESET}"
+            code = f"{_COLORS[f.severity]}{code}{_RESET}"
+        marker = " [*]" if f.fix and f.fix.applicability is Applicability.SAFE else ""
+        out.write(f"{where} {code}{marker} {f.message}\n")
+    count = len(result.findings)
+    safe = sum(
+        1
+        for f in result.findings
+        if f.fix and f.fix.applicability is Applicability.SAFE and f.fix.edits
+    )
+    unsafe = sum(
+        1
+        for f in result.findings
+        if f.fix and f.fix.applicability is Applicability.UNSAFE and f.fix.edits
+    )
+    parts = [f"Found {_plural(count, 'finding')} in {_plural(result.files, 'file')}"]
+    if result.parse_errors:
+        parts.append(_plural(result.parse_errors, "parse error"))
+    summary = ", ".join(parts) + f" ({seconds:.2f}s)."
+    if fixed:
+        summary += f" Fixed {fixed}."
+    if safe:
+        summary += f" [*] {safe} fixable with `iacperf check --fix`."
+    if unsafe:
+        summary += f" {unsafe} more with `--fix --unsafe-fixes`."
+    if count:
+        by_code = Counter(f.code for f in result.findings)
+        breakdown = ", ".join(f"{code}: {n}" for code, n in sorted(by_code.items()))
+        out.write("\n")
+        summary += f"\n{_DIM if color else ''}{breakdown}{_RESET if color else ''}"
+    out.write(summary + "\n")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+# ---------------------------------------------------------------------------
+# rules, explain
+
+
+def _rules(args: argparse.Namespace) -> int:
+    rules = known_rules()
+    if args.format == "json":
+        json.dump([_rule_json(r) for r in rules], sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return EXIT_OK
+    for r in rules:
+        fix = {"always": "fix", "sometimes": "fix?", "none": ""}[r.fix.value]
+        sys.stdout.write(f"{r.code}  {r.name:<40} {r.severity.value:<12} {fix:<5} {r.title}\n")
+    return EXIT_OK
+
+
+def _rule_json(r: Rule) -> dict[str, object]:
+    return {
+        "code": r.code,
+        "name": r.name,
+        "title": r.title,
+        "severity": r.severity.value,
+        "scope": r.scope.value,
+        "fix": r.fix.value,
+        "terraform": list(r.terraform),
+        "cloudformation": list(r.cloudformation),
+        "well_architected": [bp.id for bp in r.well_architected],
+        "evidence": [link.url for link in r.evidence],
+    }
+
+
+def _explain(args: argparse.Namespace) -> int:
+    index = by_code_or_name()
+    found = index.get(args.rule) or index.get(args.rule.upper())
+    if found is None:
+        raise UsageError(f"unknown rule {args.rule!r} (see `iacperf rules`)")
+    from iacperf.rules.docgen import render_page, shipped_page
+
+    sys.stdout.write(shipped_page(found.code) or render_page(found))
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
