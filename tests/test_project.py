@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 import pytest
+import tomllib
 
 from iacperf.rules.api import FixAvailability
 from iacperf.rules.docgen import missing_sections, render_page, replace_table

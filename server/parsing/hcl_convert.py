@@ -86,8 +86,17 @@ class Converter:
         close_token: Token | None = None,
     ) -> MappingNode:
         entries = tuple(self.entries(body))
+        if not body.meta.empty:
+            source_range = self.range_of(body)
+        elif open_token is not None and close_token is not None:
+            # An empty body ({}) has no position of its own: it lies between the braces.
+            source_range = SourceRange(
+                self.range_of(open_token).end, self.range_of(close_token).start
+            )
+        else:
+            source_range = SourceRange(Position(0, 0), Position(0, 0))
         return MappingNode(
-            range=self.range_of(body),
+            range=source_range,
             entries=entries,
             indent=entries[0].range.start.character if entries else None,
             open_range=self.range_of(open_token) if open_token is not None else None,
