@@ -55,7 +55,7 @@ def iter_files(paths: Sequence[str], warn: Warn) -> Iterator[str]:
             dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED_DIRS)
             for name in sorted(files):
                 if is_candidate(name):
-                    yield os.path.join(root, name)
+                    yield os.path.normpath(os.path.join(root, name))
 
 
 def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:

@@ -34,8 +34,8 @@ def describe_error(error: Exception, text: str) -> ParseError:
     if token is not None and getattr(token, "type", "") == "$END":
         reason = "unexpected end of block (unclosed brace, bracket or string?)"
     elif token is not None:
-        shown = str(token).strip() or repr(str(token))
-        reason = f"unexpected {shown[:40]!r}"
+        first_line = str(token).lstrip(" \t").split("\n")[0].strip()
+        reason = f"unexpected {first_line[:40]!r}" if first_line else "unexpected end of line"
     elif char is not None:
         reason = f"unexpected character {char!r}"
     else:
