@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -32,8 +33,22 @@ class ScanResult:
         return sum(len(t.errors) for t in self.templates)
 
 
-def iter_files(paths: Sequence[str], warn: Warn) -> Iterator[str]:
-    """Candidate files under ``paths`` in a stable order; never follows a loop."""
+def excluded(path: str, patterns: Sequence[str]) -> bool:
+    """True when the path, or any of its folder names, matches one of the glob patterns."""
+    normalized = os.path.normpath(path).replace(os.sep, "/")
+    parts = normalized.split("/")
+    return any(
+        fnmatch.fnmatch(normalized, pattern) or any(fnmatch.fnmatch(p, pattern) for p in parts)
+        for pattern in patterns
+    )
+
+
+def iter_files(paths: Sequence[str], warn: Warn, exclude: Sequence[str] = ()) -> Iterator[str]:
+    """Candidate files under ``paths`` in a stable order; never follows a loop.
+
+    ``exclude`` holds glob patterns matched against each relative path and each folder
+    or file name (``--exclude 'test*' --exclude 'legacy/*.tf'``).
+    """
     seen_dirs: set[tuple[int, int]] = set()
     for given in paths:
         if os.path.isfile(given):
@@ -52,10 +67,16 @@ def iter_files(paths: Sequence[str], warn: Warn) -> Iterator[str]:
                 dirs[:] = []
                 continue
             seen_dirs.add((stat.st_dev, stat.st_ino))
-            dirs[:] = sorted(d for d in dirs if d not in ALWAYS_SKIPPED_DIRS)
+            dirs[:] = sorted(
+                d
+                for d in dirs
+                if d not in ALWAYS_SKIPPED_DIRS
+                and not (exclude and excluded(os.path.join(root, d), exclude))
+            )
             for name in sorted(files):
-                if is_candidate(name):
-                    yield os.path.normpath(os.path.join(root, name))
+                path = os.path.normpath(os.path.join(root, name))
+                if is_candidate(name) and not (exclude and excluded(path, exclude)):
+                    yield path
 
 
 def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
@@ -101,8 +122,9 @@ def scan(
     warn: Warn = lambda _: None,
     on_rule_error: RuleErrorHandler | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    exclude: Sequence[str] = (),
 ) -> ScanResult:
-    result = parse_files(iter_files(paths, warn), warn, max_bytes)
+    result = parse_files(iter_files(paths, warn, exclude), warn, max_bytes)
     if on_rule_error is None:
 
         def on_rule_error(rule: object, where: str, error: BaseException) -> None:

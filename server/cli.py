@@ -80,6 +80,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="BYTES",
         help="skip files larger than this (default 5 MB; suffixes k, M)",
     )
+    check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip files and folders matching this glob (repeatable)",
+    )
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
         "--color",
@@ -136,7 +143,7 @@ def _check(args: argparse.Namespace) -> int:
     def warn(message: str) -> None:
         print(f"iacperf: warning: {message}", file=sys.stderr)
 
-    result = scan(args.paths, selection, warn=warn, max_bytes=args.max_file_size)
+    result = scan(args.paths, selection, warn, max_bytes=args.max_file_size, exclude=args.exclude)
     fixed = 0
     if args.fix:
         up_to = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
@@ -145,7 +152,7 @@ def _check(args: argparse.Namespace) -> int:
         except FileChangedError as error:
             warn(str(error))
         if fixed:
-            result = scan(args.paths, selection, warn=lambda _: None, max_bytes=args.max_file_size)
+            result = scan(args.paths, selection, max_bytes=args.max_file_size, exclude=args.exclude)
     seconds = time.perf_counter() - started
     out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:

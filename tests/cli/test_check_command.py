@@ -217,6 +217,27 @@ def test_tool_directories_are_never_entered(tmp_path: Path) -> None:
     assert report["summary"]["files"] == 0 and report["findings"] == []
 
 
+def test_exclude_globs(tmp_path: Path) -> None:
+    for folder in ("live", "legacy", "modules/old"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "main.tf").write_text(GP2_TF)
+    (tmp_path / "live" / "scratch.tf").write_text(GP2_TF)
+    done = run(
+        "check",
+        "--format",
+        "json",
+        "--exclude",
+        "legacy",
+        "--exclude",
+        "modules/*",
+        "--exclude",
+        "scratch.tf",
+        ".",
+        cwd=tmp_path,
+    )
+    assert [f["path"] for f in json.loads(done.stdout)["findings"]] == ["live/main.tf"]
+
+
 def test_non_cloudformation_yaml_and_json_are_ignored_quietly(tmp_path: Path) -> None:
     (tmp_path / "deploy.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
     (tmp_path / "package.json").write_text('{"name": "x", "version": "1.0.0"}\n')
