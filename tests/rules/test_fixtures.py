@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iacperf.rules.api import Applicability
+from iacperf.rules.api import Applicability, FixAvailability
 from iacperf.server.analysis import lint_text
 from iacperf.server.engine import Selection
 from iacperf.server.fixes import apply_fixes
@@ -34,6 +34,12 @@ def test_fixture_findings(path: Path) -> None:
     assert got == expected_for(path)
     if path.name.startswith("good"):
         assert not findings
+    for f in findings:
+        has_edits = f.fix is not None and bool(f.fix.edits)
+        if f.rule.fix is FixAvailability.NONE:
+            assert not has_edits, f"{code} declares no fix but offers edits"
+        if f.rule.fix is FixAvailability.ALWAYS:
+            assert has_edits, f"{code} declares fix=always but this finding has none: {f}"
     columns = expected_columns(path)
     if columns is not None:
         assert (
