@@ -29,9 +29,13 @@ def apply_edits(text: str, edits: Iterable[Edit]) -> str:
         )
         return min(start + position.character, end)
 
-    ordered = sorted(edits, key=lambda e: (e.range.start, e.range.end), reverse=True)
+    # Back to front, so earlier offsets stay valid. Insertions at one point keep their
+    # order in the list, as LSP clients apply them: the later one is applied first.
+    numbered = sorted(
+        enumerate(edits), key=lambda pair: (pair[1].range.start, pair[1].range.end, pair[0])
+    )
     result = text
-    for edit in ordered:
+    for _, edit in reversed(numbered):
         start, end = offset(edit.range.start), offset(edit.range.end)
         new_text = edit.new_text
         if edit.range.start.line >= len(line_starts) and result and not result.endswith("\n"):
