@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from iacperf.rules.edits import Edit
-from iacperf.rules.model import Format, Resource, SourceRange
+from iacperf.rules.model import Format, MappingNode, Resource, SourceRange, TopBlock
 
 
 class Severity(str, Enum):
@@ -111,10 +111,41 @@ class Context:
     module: tuple[Resource, ...] = ()
     #: Every resource scanned together (project rules).
     project: tuple[Resource, ...] = ()
+    #: Terraform: the top-level blocks (``module`` calls, ``data`` sources ...) beside
+    #: ``module`` (module rules) or ``project`` (project rules): what resources cannot show.
+    blocks: tuple[TopBlock, ...] = ()
+    #: CloudFormation/SAM: the template's ``Globals`` section (what ``AWS::Serverless::*``
+    #: resources inherit); None for Terraform or when the template has none.
+    globals: MappingNode | None = None
     options: dict[str, object] = field(default_factory=dict)
 
     def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
         return (r for r in self.module if r.kind in kinds)
+
+    def blocks_of(self, block_type: str) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
+        """Terraform top-level blocks of one type (``module``, ``data``) as (labels, body),
+        in native syntax and in JSON (``{"data": {"aws_region": {"current": {}}}}``)."""
+        depth = 1 if block_type == "module" else 2
+        for top in self.blocks:
+            entry = top.entry
+            if entry.key != block_type or not isinstance(entry.value, MappingNode):
+                continue
+            if entry.is_block:
+                yield entry.labels, entry.value
+            else:
+                yield from _json_blocks(entry.value, depth)
+
+
+def _json_blocks(
+    section: MappingNode, depth: int, labels: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
+    for entry in section.entries:
+        if not isinstance(entry.value, MappingNode):
+            continue
+        if depth == 1:
+            yield (*labels, entry.key), entry.value
+        else:
+            yield from _json_blocks(entry.value, depth - 1, (*labels, entry.key))
 
 
 ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]

@@ -21,6 +21,7 @@ from iacperf.rules.model import (
     Position,
     Resource,
     ScalarNode,
+    SequenceNode,
     SourceRange,
     Syntax,
 )
@@ -42,7 +43,23 @@ class Block(dict[str, object]):
     """
 
 
-Value = object  # str | int | float | bool | list | dict | Block
+class Raw(str):
+    """Text inserted as written: a Terraform expression (``aws_vpc.main.id``) or a YAML
+    short-form intrinsic (``!Ref Vpc``), which quoting would turn into a plain string."""
+
+
+Value = object  # str | int | float | bool | list | dict | Block | Raw
+
+
+@dataclass(frozen=True, slots=True)
+class NewResource:
+    """A top-level item to add: a Terraform block, or a CloudFormation resource whose
+    ``kind`` is its ``Type`` and ``body`` its ``Properties``."""
+
+    kind: str
+    name: str
+    body: Mapping[str, Value]
+    block: str = "resource"  # Terraform block type ("data" for a data source)
 
 
 def replace_value(resource: Resource, node: Node, value: Value) -> Edit:
@@ -116,12 +133,56 @@ def insert_entry(
         close = mapping.close_range.start
         last_line = last.range.end.line if last else (mapping.open_range or mapping.range).end.line
         if close.line > last_line:
-            return Edit(_point(Position(close.line, 0)), f"{pad}{entry_text}{nl}")
+            # A nested block is set apart from what precedes it by a blank line.
+            apart = isinstance(value, Block) or _outgrows(key, last) if last else False
+            gap = nl if apart else ""
+            return Edit(_point(Position(close.line, 0)), f"{gap}{pad}{entry_text}{nl}")
         closing_pad = " " * max(indent - unit, 0)
         return Edit(_point(close), f"{nl}{pad}{entry_text}{nl}{closing_pad}")
     # YAML block mapping: a new line after the last entry.
     anchor = last.range.end if last else mapping.range.end
     return Edit(_point(Position(anchor.line + 1, 0)), f"{pad}{entry_text}{nl}")
+
+
+def insert_entries(
+    resource: Resource, mapping: MappingNode, indent: int, entries: Sequence[tuple[str, Value]]
+) -> Edit:
+    """Add several entries, in order, as the last ones of ``mapping``: one edit, so that no
+    client reorders insertions at the same point. In HCL their ``=`` line up together."""
+    edits = [insert_entry(resource, mapping, indent, key, value) for key, value in entries]
+    last = mapping.entries[-1] if mapping.entries else None
+    simple = all(not isinstance(value, Block) for _, value in entries)
+    if resource.syntax is not Syntax.HCL or not simple or last is None or len(edits) < 2:
+        return Edit(edits[0].range, "".join(edit.new_text for edit in edits))
+    nl = resource.newline
+    if not edits[0].new_text.endswith(nl) or edits[0].range.start.character != 0:
+        return Edit(edits[0].range, "".join(edit.new_text for edit in edits))
+    # Whole lines before the closing brace: one group of attributes, aligned as fmt does.
+    longest = max(len(key) for key, _ in entries)
+    width, gap = longest + 1, ""
+    if not last.is_block and last.range.start.line == last.range.end.line:
+        above = last.value.range.start.character - 2 - last.key_range.start.character
+        if above > longest:
+            width = above
+        else:
+            gap = nl
+    pad = " " * (mapping.indent if mapping.indent is not None else indent)
+    lines = [
+        f"{pad}{key.ljust(width)}= {render_inline(Syntax.HCL, value)}{nl}" for key, value in entries
+    ]
+    return Edit(edits[0].range, gap + "".join(lines))
+
+
+def _outgrows(key: str, last: Entry) -> bool:
+    """True when ``key`` is too long for the ``=`` column of the attributes above it.
+
+    ``terraform fmt`` would then realign every line of that group; a blank line before the
+    new attribute starts a group of its own instead, so the edit touches no other line.
+    """
+    if last.is_block or last.range.start.line != last.range.end.line:
+        return False
+    equals_column = last.value.range.start.character - 2
+    return equals_column - last.key_range.start.character <= len(key)
 
 
 def _aligned(entry_text: str, key: str, last: Entry) -> str:
@@ -135,6 +196,108 @@ def _aligned(entry_text: str, key: str, last: Entry) -> str:
     return key.ljust(width) + entry_text[len(key) + 1 :]
 
 
+def insert_resources_after(resource: Resource, *new: NewResource) -> Edit:
+    """Add top-level items right after ``resource``, in the file's syntax and indentation.
+
+    Terraform native syntax and CloudFormation YAML/JSON (Terraform JSON is not supported).
+    """
+    syntax, nl, unit = resource.syntax, resource.newline, resource.indent_unit
+    column = resource.range.start.character
+    if syntax is Syntax.JSON:
+        if resource.format is Format.TERRAFORM:
+            raise ValueError("inserting resources into Terraform JSON is not supported")
+        pad = " " * column
+        members = []
+        for item in new:
+            document = {"Type": item.kind, "Properties": dict(item.body)}
+            rendered = _json_lines(document, column, unit, nl)
+            members.append(f",{nl}{pad}{json.dumps(item.name)}: {rendered}")
+        return Edit(_point(resource.range.end), "".join(members))
+    if syntax is Syntax.HCL:
+        text = "".join(nl + _hcl_block(item, unit, nl) + nl for item in new)
+    else:
+        pad = " " * column
+        text = "".join(
+            pad
+            + render_entry(
+                syntax, item.name, {"Type": item.kind, "Properties": item.body}, column, unit, nl
+            )
+            + nl
+            for item in new
+        )
+    return Edit(_point(Position(resource.range.end.line + 1, 0)), text)
+
+
+def _json_lines(value: Value, indent: int, unit: int, nl: str, column: int = 0) -> str:
+    """JSON over several lines, keeping short values such as ``{"Ref": "Vpc"}`` on one
+    (``column`` is where the value starts: a list stays on one line when it fits)."""
+    inline = render_inline(Syntax.JSON, value)
+    if _json_short(value) and (
+        not isinstance(value, (list, tuple)) or column + len(inline) <= _WIDTH
+    ):
+        return inline
+    inner = " " * (indent + unit)
+    if isinstance(value, Mapping):
+        items = []
+        for k, v in value.items():
+            key = f"{inner}{json.dumps(str(k))}: "
+            items.append(key + _json_lines(v, indent + unit, unit, nl, len(key)))
+        return "{" + nl + f",{nl}".join(items) + nl + " " * indent + "}"
+    assert isinstance(value, (list, tuple))
+    items = [inner + _json_lines(v, indent + unit, unit, nl, len(inner)) for v in value]
+    return "[" + nl + f",{nl}".join(items) + nl + " " * indent + "]"
+
+
+def _json_short(value: Value) -> bool:
+    """Scalars, intrinsics of scalars (``{"Fn::GetAtt": ["A", "B"]}``) and lists of them."""
+    if isinstance(value, Mapping):
+        return len(value) <= 1 and all(_json_scalars(v) for v in value.values())
+    if isinstance(value, (list, tuple)):
+        return all(_json_short(v) for v in value)
+    return True
+
+
+def _json_scalars(value: Value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(not isinstance(v, (Mapping, list, tuple)) for v in value)
+    return not isinstance(value, Mapping)
+
+
+def _hcl_block(item: NewResource, unit: int, nl: str) -> str:
+    header = f"{item.block} {json.dumps(item.kind)} {json.dumps(item.name)} {{"
+    if not item.body:
+        return header + "}"
+    pad = " " * unit
+    lines = []
+    for key, value in item.body.items():
+        entry = render_entry(Syntax.HCL, key, value, unit, unit, nl)
+        if isinstance(value, (list, tuple)) and len(value) > 1 and len(pad + entry) > _WIDTH:
+            items = "".join(f"{pad}{pad}{render_inline(Syntax.HCL, v)},{nl}" for v in value)
+            entry = f"{key} = [{nl}{items}{pad}]"
+        lines.append(entry)
+    return header + nl + nl.join(pad + line for line in _fmt_aligned(lines)) + nl + "}"
+
+
+_WIDTH = 100  # wrap a list that would make a longer line
+
+
+def _fmt_aligned(entries: list[str]) -> list[str]:
+    """Line up ``=`` in each run of one-line attributes, as ``terraform fmt`` does."""
+    aligned: list[str] = []
+    run: list[str] = []
+    for entry in [*entries, ""]:
+        one_line = "\n" not in entry and " = " in entry and not entry.endswith("{")
+        if one_line:
+            run.append(entry)
+            continue
+        width = max((e.index(" = ") for e in run), default=0)
+        aligned.extend(e[: e.index(" = ")].ljust(width) + e[e.index(" = ") :] for e in run)
+        run = []
+        if entry:
+            aligned.append(entry)
+    return aligned
+
+
 def remove_entry(resource: Resource, mapping: MappingNode, entry: Entry) -> Edit:
     """Delete an entry with its line(s); in JSON also the comma that separates it."""
     if resource.syntax is Syntax.JSON or mapping.flow:
@@ -145,9 +308,93 @@ def remove_entry(resource: Resource, mapping: MappingNode, entry: Entry) -> Edit
         if len(mapping.entries) > 1:
             return Edit(SourceRange(entry.range.start, mapping.entries[1].range.start), "")
         return Edit(entry.range, "")
+    if resource.syntax is Syntax.YAML and len(mapping.entries) > 1 and mapping.entries[0] is entry:
+        # The first key of a list item shares its line with the "- ": keep that prefix.
+        return Edit(SourceRange(entry.range.start, mapping.entries[1].range.start), "")
     start = Position(entry.range.start.line, 0)
     end = Position(entry.range.end.line + 1, 0)
     return Edit(SourceRange(start, end), "")
+
+
+def remove_entries(
+    resource: Resource,
+    mapping: MappingNode,
+    entries: Sequence[Entry],
+    replacement: tuple[str, Value] | None = None,
+) -> list[Edit]:
+    """Delete ``entries`` of ``mapping``; with ``replacement`` the first becomes that entry
+    in its place instead. In HCL the ``=`` of the attributes left in the same group are
+    re-padded as ``terraform fmt`` does, so the block stays formatted."""
+    doomed = list(entries)
+    replaced = doomed.pop(0) if replacement is not None and doomed else None
+    edits = [remove_entry(resource, mapping, entry) for entry in doomed]
+    renamed = {id(replaced): replacement} if replaced is not None and replacement else {}
+    gone = {id(entry) for entry in doomed}
+    if resource.syntax is Syntax.HCL:
+        for group in _attribute_groups(mapping):
+            if not any(id(entry) in gone or id(entry) in renamed for entry in group):
+                continue
+            kept = [entry for entry in group if id(entry) not in gone]
+            if not kept:
+                continue
+            keys = [renamed[id(entry)][0] if id(entry) in renamed else entry.key for entry in kept]
+            width = max(len(key) for key in keys) + 1
+            for entry, key in zip(kept, keys, strict=True):
+                if id(entry) in renamed:
+                    rendered = render_inline(Syntax.HCL, renamed.pop(id(entry))[1])
+                    edits.append(Edit(entry.range, f"{key.ljust(width)}= {rendered}"))
+                elif _equals_width(entry) != width:
+                    between = SourceRange(entry.key_range.end, entry.value.range.start)
+                    edits.append(Edit(between, " " * (width - len(key)) + "= "))
+    if replaced is not None and id(replaced) in renamed:
+        key, value = renamed[id(replaced)]
+        edits.append(replace_entry(resource, replaced, key, value))
+    return edits
+
+
+def _attribute_groups(mapping: MappingNode) -> list[list[Entry]]:
+    """Runs of one-line attributes on consecutive lines: what ``terraform fmt`` aligns."""
+    groups: list[list[Entry]] = []
+    previous: Entry | None = None
+    for entry in mapping.entries:
+        if entry.is_block or entry.range.start.line != entry.range.end.line:
+            previous = None
+            continue
+        if previous is not None and entry.range.start.line == previous.range.end.line + 1:
+            groups[-1].append(entry)
+        else:
+            groups.append([entry])
+        previous = entry
+    return groups
+
+
+def _equals_width(entry: Entry) -> int:
+    """Columns from the key's start to its ``=`` (``key<pad>= value``)."""
+    return entry.value.range.start.character - 2 - entry.key_range.start.character
+
+
+def replace_entry(resource: Resource, entry: Entry, key: str, value: Value) -> Edit:
+    """Put ``key = value`` where ``entry`` is, keeping its place (and ``=`` column in HCL)."""
+    indent = entry.key_range.start.character
+    new_text = render_entry(
+        resource.syntax, key, value, indent, resource.indent_unit, resource.newline
+    )
+    if resource.syntax is Syntax.HCL and not isinstance(value, Block):
+        new_text = _aligned(new_text, key, entry)
+    return Edit(entry.range, new_text)
+
+
+def remove_item(resource: Resource, sequence: SequenceNode, item: Node) -> Edit:
+    """Delete one item of a list: its line in a YAML block list, else with its separator."""
+    if resource.syntax is Syntax.YAML and not sequence.flow:
+        start = Position(item.range.start.line, 0)
+        return Edit(SourceRange(start, Position(item.range.end.line + 1, 0)), "")
+    index = sequence.items.index(item)
+    if index > 0:
+        return Edit(SourceRange(sequence.items[index - 1].range.end, item.range.end), "")
+    if len(sequence.items) > 1:
+        return Edit(SourceRange(item.range.start, sequence.items[1].range.start), "")
+    return Edit(item.range, "")
 
 
 def _point(position: Position) -> SourceRange:
@@ -203,6 +450,8 @@ def render_entry(syntax: Syntax, key: str, value: Value, indent: int, unit: int,
 
 def render_inline(syntax: Syntax, value: Value) -> str:
     """A value on one line in the given syntax."""
+    if isinstance(value, Raw):
+        return str(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float)):

@@ -97,7 +97,11 @@ def lint(
             for kind in r.kinds(fmt):
                 by_kind[(fmt, kind)].append(r)
     for group in _modules(templates):
-        context = Context(module=tuple(res for t in group for res in t.resources if _exists(res)))
+        context = Context(
+            module=tuple(res for t in group for res in t.resources if _exists(res)),
+            blocks=tuple(b for t in group for b in t.blocks),
+            globals=_sam_globals(group),
+        )
         for resource in context.module:
             for r in by_kind.get((resource.format, resource.kind), ()):
                 try:
@@ -116,7 +120,8 @@ def lint(
             if not r.kinds(fmt):
                 continue
             try:
-                violations = list(r.check_project(Context(project=everything)))
+                blocks = tuple(b for t in templates if t.format is fmt for b in t.blocks)
+                violations = list(r.check_project(Context(project=everything, blocks=blocks)))
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)
                 continue
@@ -135,6 +140,16 @@ def _modules(templates: Sequence[Template]) -> list[list[Template]]:
             key = ("cfn", template.path)
         groups[key].append(template)
     return list(groups.values())
+
+
+def _sam_globals(group: Sequence[Template]) -> MappingNode | None:
+    """The ``Globals`` section of a CloudFormation template (a group holds one template)."""
+    for template in group:
+        if template.format is Format.CLOUDFORMATION and template.root is not None:
+            section = template.root.get("Globals")
+            if section is not None and isinstance(section.value, MappingNode):
+                return section.value
+    return None
 
 
 def _exists(resource: Resource) -> bool:

@@ -155,10 +155,16 @@ def _resource(path: str, syntax: Syntax, entry: Entry, kind: str, newline: str) 
 
 
 def _compose_yaml(text: str) -> Node | None:
-    composed = yaml.compose(text, Loader=_LOADER)  # noqa: S506 - compose builds no objects
-    if composed is None:
+    # compose builds no objects. A template is one document: a stream of several (a
+    # Kubernetes manifest that embeds a template, say) is not CloudFormation.
+    documents = [
+        document
+        for document in yaml.compose_all(text, Loader=_LOADER)  # noqa: S506
+        if not (isinstance(document, yaml.ScalarNode) and document.tag.endswith(":null"))
+    ]
+    if len(documents) != 1:
         return None
-    return _YamlConverter(text).convert(composed)
+    return _YamlConverter(text).convert(documents[0])
 
 
 class _YamlConverter:
@@ -180,7 +186,8 @@ class _YamlConverter:
         if tag.startswith("!") and tag != "!":
             function = _SHORT_TAGS.get(tag, "Fn::" + tag[1:])
             argument = self._plain(node)
-            return IntrinsicNode(argument.range, function, argument)
+            tag_start = Position(node.start_mark.line, node.start_mark.column)
+            return IntrinsicNode(SourceRange(tag_start, argument.range.end), function, argument)
         return self._plain(node)
 
     def _plain(self, node: yaml.Node) -> Node:
@@ -203,7 +210,7 @@ class _YamlConverter:
                 entries=tuple(entries),
                 flow=flow,
                 indent=entries[0].range.start.character if entries else None,
-                open_range=self._brace(node.start_mark) if flow else None,
+                open_range=self._brace(self._start(node)) if flow else None,
                 close_range=self._brace_before(node.end_mark) if flow else None,
             )
             return _intrinsic(mapping)
@@ -215,8 +222,29 @@ class _YamlConverter:
         return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
 
     def _range(self, node: yaml.Node) -> SourceRange:
-        start, end = node.start_mark, node.end_mark
-        return SourceRange(Position(start.line, start.column), Position(end.line, end.column))
+        end = node.end_mark
+        return SourceRange(self._start(node), Position(end.line, end.column))
+
+    def _start(self, node: yaml.Node) -> Position:
+        """Where a node's content starts: yaml's start mark includes its tag (``!Ref``) and
+        anchor (``&a``). A tagged empty value starts (and ends) where the tag ends."""
+        line, column = node.start_mark.line, node.start_mark.column
+        text = self._line(line)
+        if not text.startswith(("!", "&"), column):
+            return Position(line, column)
+        while True:
+            while text.startswith(("!", "&"), column):
+                while column < len(text) and text[column] not in " \t":
+                    column += 1
+                while column < len(text) and text[column] in " \t":
+                    column += 1
+            if (column < len(text) and text[column] != "#") or line + 1 >= len(self.lines):
+                break
+            line += 1  # the value is on a following line
+            text = self._line(line)
+            column = len(text) - len(text.lstrip(" \t"))
+        end = Position(node.end_mark.line, node.end_mark.column)
+        return min(Position(line, column), end)
 
     def _container_range(
         self, node: yaml.MappingNode | yaml.SequenceNode, last_end: Position | None
@@ -241,8 +269,8 @@ class _YamlConverter:
     def _line(self, index: int) -> str:
         return self.lines[index].removesuffix("\r") if index < len(self.lines) else ""
 
-    def _brace(self, mark: yaml.Mark) -> SourceRange:
-        return SourceRange(Position(mark.line, mark.column), Position(mark.line, mark.column + 1))
+    def _brace(self, at: Position) -> SourceRange:
+        return SourceRange(at, Position(at.line, at.character + 1))
 
     def _brace_before(self, mark: yaml.Mark) -> SourceRange:
         return SourceRange(Position(mark.line, mark.column - 1), Position(mark.line, mark.column))

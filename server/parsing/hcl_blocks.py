@@ -3,11 +3,13 @@
 A small scanner that knows strings, interpolations, heredocs and comments finds where
 each top-level item (``resource "a" "b" { ... }``, ``x = 1`` in a tfvars file) ends.
 Every chunk covers whole lines, so a chunk's parse needs only a line shift to land in
-the file. Leading blank and comment lines belong to the item that follows them.
+the file. Leading blank and comment lines (``#``, ``//``, ``/* */``) belong to the item
+that follows them.
 
 A block that is never closed (half-typed) would swallow the rest of the file; a line
 that starts a new top-level block at column 0 ends it instead, so only the broken block
-loses its findings.
+loses its findings. The next block keeps its leading comments, so its text, the cache
+key, is the same as before the break.
 """
 
 from __future__ import annotations
@@ -68,10 +70,12 @@ def split_blocks(text: str) -> list[Chunk]:
                     chunks.append(Chunk(chunk_line, text[chunk_start:pos]))
                     chunk_start, chunk_line, has_content = pos, line + 1, False
             elif _TOP_LEVEL_START.match(text, pos):
-                # An unclosed block: the next top-level block starts a new chunk.
+                # An unclosed block: the next top-level block starts a new chunk, with the
+                # blank and comment lines above it, as if the block had been closed.
                 stack.clear()
-                chunks.append(Chunk(chunk_line, text[chunk_start:pos]))
-                chunk_start, chunk_line, has_content = pos, line + 1, False
+                cut, cut_line = _trivia_before(text, chunk_start, pos, line + 1)
+                chunks.append(Chunk(chunk_line, text[chunk_start:cut]))
+                chunk_start, chunk_line, has_content = cut, cut_line, False
             line += 1
             line_start = pos
         elif token == '"':
@@ -88,20 +92,20 @@ def split_blocks(text: str) -> list[Chunk]:
             end = text.find("\n", pos)
             pos = n if end < 0 else end
         elif token == "/*":
+            if text[line_start : match.start()].strip(" \t\r"):
+                has_content = True  # code before the comment on its line
             end = text.find("*/", pos)
             end = n if end < 0 else end + 2
             line += text.count("\n", pos, end)
-            last_nl = text.rfind("\n", pos, end)
-            if last_nl >= 0:
-                line_start = last_nl + 1
-            pos = end
-            has_content = True
+            # Like "#" comments, a comment alone on its lines leads into the next item.
+            line_start = pos = end
         elif token.startswith("<<"):
             has_content = True
             marker = token.lstrip("<-").rstrip("\r\n")
             line += 1
             line_start = pos
-            closing = re.compile(r"^[ \t]*" + re.escape(marker) + r"\r?$", re.MULTILINE)
+            # Terraform lets blanks surround the closing marker on its line.
+            closing = re.compile(r"^[ \t]*" + re.escape(marker) + r"[ \t]*\r?$", re.MULTILINE)
             found = closing.search(text, pos)
             end = n if found is None else found.end()
             line += text.count("\n", pos, end)
@@ -113,3 +117,14 @@ def split_blocks(text: str) -> list[Chunk]:
     if chunk_start < n:
         chunks.append(Chunk(chunk_line, text[chunk_start:]))
     return chunks
+
+
+def _trivia_before(text: str, floor: int, pos: int, line: int) -> tuple[int, int]:
+    """The start (offset, line) of the blank and comment lines right above line start
+    ``pos``, staying below the chunk's first line at ``floor``."""
+    while pos > floor:
+        start = text.rfind("\n", floor, pos - 1) + 1
+        if start <= floor or not _TRIVIA_LINE.fullmatch(text, start, pos - 1):
+            break
+        pos, line = start, line - 1
+    return pos, line

@@ -23,8 +23,8 @@ from iacperf.rules.model import (
     SequenceNode,
     SourceRange,
 )
+from iacperf.server.parsing.hcl_templates import is_reference_root, template_references
 
-_REFERENCE_ROOTS = ("var", "local", "module", "data", "each", "count", "path", "self")
 _ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
 
 
@@ -54,6 +54,17 @@ class Converter:
         assert line is not None and column is not None
         assert end_line is not None and end_column is not None
         return SourceRange(Position(line - 1, column - 1), Position(end_line - 1, end_column - 1))
+
+    def _content_end(self, tree: Tree[Any]) -> Position:
+        """Where an expression's own text ends: python-hcl2 ends a binary operation
+        (``var.n * 2``) with the newline or comment that follows it."""
+        node: Tree[Any] | Token = tree
+        while isinstance(node, Tree):
+            content = [child for child in node.children if not _is_trivia(child)]
+            if not content or content[-1] is node.children[-1]:
+                break
+            node = content[-1]
+        return self.range_of(node).end
 
     def slice(self, source_range: SourceRange) -> str:
         start = self._offset(source_range.start)
@@ -86,13 +97,14 @@ class Converter:
         close_token: Token | None = None,
     ) -> MappingNode:
         entries = tuple(self.entries(body))
-        if not body.meta.empty:
-            source_range = self.range_of(body)
-        elif open_token is not None and close_token is not None:
-            # An empty body ({}) has no position of its own: it lies between the braces.
+        if open_token is not None and close_token is not None:
+            # A body lies between its braces. (Lark's own body position starts at a newline
+            # token, after the "\r" of a CRLF, or at the first attribute; {} has none.)
             source_range = SourceRange(
                 self.range_of(open_token).end, self.range_of(close_token).start
             )
+        elif not body.meta.empty:
+            source_range = self.range_of(body)
         else:
             source_range = SourceRange(Position(0, 0), Position(0, 0))
         return MappingNode(
@@ -176,7 +188,7 @@ class Converter:
                 break
             tree = inner
         kind = tree.data
-        source_range = self.range_of(tree)
+        source_range = SourceRange(self.range_of(tree).start, self._content_end(tree))
         if kind == "string":
             value = self.string_value(tree)
             if value is not None:
@@ -202,6 +214,9 @@ class Converter:
             body = self.heredoc_value(str(tree.children[0]), trim=kind.endswith("trim"))
             if "${" not in body and "%{" not in body:
                 return ScalarNode(source_range, body, "<<")
+            # python-hcl2 keeps a heredoc as one token: find its references in the text.
+            text = self.slice(source_range)
+            return ExpressionNode(source_range, text, tuple(template_references(text)))
         text = self.slice(source_range)
         return ExpressionNode(source_range, text, tuple(self.references(tree)))
 
@@ -276,7 +291,7 @@ class Converter:
             if sub.data != "get_attr_expr_term":
                 continue
             chain = self._chain(sub)
-            if chain and (chain[0] in _REFERENCE_ROOTS or "_" in chain[0]):
+            if chain and is_reference_root(chain[0]):
                 yield ".".join(chain)
         if tree.data == "identifier":
             yield self.name(tree)
@@ -298,6 +313,12 @@ class Converter:
             names.insert(0, self.name(node))
             return names
         return []
+
+
+def _is_trivia(item: Tree[Any] | Token) -> bool:
+    if isinstance(item, Token):
+        return item.type == "NL_OR_COMMENT"
+    return item.data == "new_line_or_comment"
 
 
 def _unescape(text: str) -> str:

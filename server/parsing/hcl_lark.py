@@ -2,9 +2,37 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from iacperf.rules.model import ParseError, Position, SourceRange
+
+_HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
+
+
+def prepare(text: str) -> str:
+    """``text`` as python-hcl2 must see it to read it as Terraform does.
+
+    Terraform ends a heredoc on a marker line with trailing blanks (``EOF  ``); python-hcl2
+    does not, and fails on the whole block. The blanks end their line, so removing them
+    moves no other token.
+    """
+    if "<<" not in text:
+        return text
+    pieces: list[str] = []
+    done = 0
+    opener = _HEREDOC_OPEN.search(text)
+    while opener is not None:
+        marker = re.escape(opener.group(1))
+        closing = re.compile(rf"^[ \t]*{marker}([ \t]*)\r?$", re.MULTILINE)
+        found = closing.search(text, opener.end())
+        if found is None:
+            break
+        if found.group(1):
+            pieces.append(text[done : found.start(1)])
+            done = found.end(1)
+        opener = _HEREDOC_OPEN.search(text, found.end())
+    return "".join(pieces) + text[done:] if pieces else text
 
 
 def parse_tree(text: str) -> Any:

@@ -71,13 +71,14 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
 def parse_chunk(text: str) -> ParsedChunk:
     from iacperf.server.parsing import hcl_lark
 
+    source = hcl_lark.prepare(text)
     try:
-        tree = hcl_lark.parse_tree(text)
+        tree = hcl_lark.parse_tree(source)
     except Exception as error:  # noqa: BLE001 - any parser failure is a syntax error
-        return ParsedChunk((), hcl_lark.describe_error(error, text))
+        return ParsedChunk((), hcl_lark.describe_error(error, source))
     from iacperf.server.parsing.hcl_convert import Converter
 
-    converter = Converter(text)
+    converter = Converter(source)
     body = tree.children[0]
     return ParsedChunk(tuple(converter.entries(body)))
 

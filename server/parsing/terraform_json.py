@@ -1,14 +1,22 @@
-"""Terraform JSON syntax (``.tf.json``, ``.tfvars.json``)."""
+"""Terraform JSON syntax (``.tf.json``, ``.tfvars.json``).
+
+Terraform reads JSON strings as templates: ``"${var.size}"`` is an expression, not text,
+so such strings become ``ExpressionNode``s (unknown values) as they are in ``.tf`` files.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from iacperf.rules.model import (
     Entry,
+    ExpressionNode,
     Format,
     MappingNode,
     Node,
     ParseError,
     Resource,
+    ScalarNode,
     SequenceNode,
     SourceRange,
     Syntax,
@@ -16,6 +24,7 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
+from iacperf.server.parsing.hcl_templates import interpolates, template_references
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
 
 
@@ -34,6 +43,8 @@ def parse_terraform_json(path: str, text: str) -> Template:
         )
     if not isinstance(root, MappingNode):
         return Template(path, Format.TERRAFORM, Syntax.JSON, newline=newline)
+    root = _templates(root, text.split("\n"))
+    assert isinstance(root, MappingNode)
     resources: list[Resource] = []
     variables: list[Variable] = []
     for section in root.entries:
@@ -69,6 +80,22 @@ def parse_terraform_json(path: str, text: str) -> Template:
         root=root,
         newline=newline,
     )
+
+
+def _templates(node: Node, lines: list[str]) -> Node:
+    """Strings that interpolate become expressions (JSON strings never span lines)."""
+    if isinstance(node, ScalarNode):
+        if not isinstance(node.value, str) or not interpolates(node.value):
+            return node
+        start, end = node.range.start, node.range.end
+        source = lines[start.line][start.character : end.character]
+        return ExpressionNode(node.range, source, tuple(template_references(node.value)))
+    if isinstance(node, MappingNode):
+        entries = tuple(replace(e, value=_templates(e.value, lines)) for e in node.entries)
+        return replace(node, entries=entries)
+    if isinstance(node, SequenceNode):
+        return replace(node, items=tuple(_templates(item, lines) for item in node.items))
+    return node
 
 
 def _objects(node: Node) -> list[Entry]:

@@ -1,0 +1,68 @@
+"""Previous-generation instance families and the current ones that replace them, size for size.
+
+The tables live in ``rules/data/*.json`` (each names its sources and the date they were
+taken); this module reads them once and answers "which current types of the same size
+can replace this one".
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Generations:
+    """One table: previous families, their successor families, and the sizes those offer."""
+
+    #: Previous-generation family -> successor families, in order of preference.
+    successors: Mapping[str, tuple[str, ...]]
+    #: Successor family -> the sizes it is offered in.
+    sizes: Mapping[str, frozenset[str]]
+    #: Families running on Graviton (arm64).
+    graviton: frozenset[str]
+    #: Successor family -> database engines (also as ``engine:licence-model``) that can
+    #: order it; empty when the table is not engine-bound.
+    engines: Mapping[str, frozenset[str]]
+
+    def is_previous(self, family: str) -> bool:
+        return family in self.successors
+
+    def candidates(self, family: str, size: str, engine: str | None = None) -> list[str]:
+        """Current types of the same size that replace ``family.size``, preferred first.
+
+        With ``engine`` given, only classes that engine can order.
+        """
+        found = []
+        for successor in self.successors.get(family, ()):
+            if size not in self.sizes.get(successor, frozenset()):
+                continue
+            supported = self.engines.get(successor)
+            if engine is not None and supported is not None and engine not in supported:
+                continue
+            found.append(f"{successor}.{size}")
+        return found
+
+    def knows_engine(self, engine: str) -> bool:
+        return any(engine in engines for engines in self.engines.values())
+
+    def is_graviton(self, type_name: str) -> bool:
+        return type_name.rsplit(".", 1)[0] in self.graviton
+
+
+@cache
+def load(name: str) -> Generations:
+    """The table in ``rules/data/<name>``."""
+    table: dict[str, Any] = json.loads(
+        (resources.files("iacperf.rules") / "data" / name).read_text("utf-8")
+    )
+    return Generations(
+        successors={k: tuple(v) for k, v in table["previous_generation"].items()},
+        sizes={k: frozenset(v) for k, v in table["sizes"].items()},
+        graviton=frozenset(table["graviton"]),
+        engines={k: frozenset(v) for k, v in table.get("engines", {}).items()},
+    )

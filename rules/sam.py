@@ -1,0 +1,59 @@
+"""SAM ``Globals``: the settings an ``AWS::Serverless::Function`` inherits from its template.
+
+The SAM translator copies ``Globals.Function`` into every function: a value set on the
+function wins, and ``IgnoreGlobals`` (``"*"`` or a list of property names) on the resource
+opts out. Lists such as ``Layers`` are concatenated (global first).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from iacperf.rules.api import Context, Related
+from iacperf.rules.model import Entry, MappingNode, Resource
+from iacperf.rules.values import strings, text
+
+FUNCTION = "AWS::Serverless::Function"
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """A function property and where it is written."""
+
+    entry: Entry
+    from_globals: bool = False
+
+    def related(self, resource: Resource) -> tuple[Related, ...]:
+        if not self.from_globals:
+            return ()
+        message = f"{self.entry.key} is set in Globals.Function"
+        return (Related(message, resource.path, self.entry.range),)
+
+
+def function_setting(resource: Resource, context: Context, key: str) -> Setting | None:
+    """The function's own ``key``, else the one it inherits from ``Globals.Function``."""
+    local = resource.get(key)
+    if local is not None:
+        return Setting(local)
+    inherited = global_entry(resource, context, key)
+    return Setting(inherited, from_globals=True) if inherited is not None else None
+
+
+def global_entry(resource: Resource, context: Context, key: str) -> Entry | None:
+    """``Globals.Function.<key>`` when the resource is a SAM function that inherits it."""
+    if resource.kind != FUNCTION or context.globals is None or _ignores(resource, key):
+        return None
+    section = context.globals.get("Function")
+    if section is None or not isinstance(section.value, MappingNode):
+        return None
+    return section.value.get(key)
+
+
+def _ignores(resource: Resource, key: str) -> bool:
+    ignore = resource.node.get("IgnoreGlobals")
+    if ignore is None:
+        return False
+    if text(ignore) == "*":
+        return True
+    names = strings(ignore)
+    return names is not None and key in names
