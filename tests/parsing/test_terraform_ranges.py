@@ -406,3 +406,21 @@ def test_terraform_json_resources(nl: str) -> None:
     assert web.body.range == R(12, 14, 12, 43)
     assert entry(web.body, "instance_type").value.range == R(12, 32, 12, 42)
     assert template.variables[0].name == "size"
+
+
+@pytest.mark.parametrize("name", ["terraform.tfvars", "prod.auto.tfvars"])
+def test_tfvars_assignments(name: str) -> None:
+    text = 'instance_type = "m4.large"\nsizes = {\n  data = 200\n}\n'
+    template = parse(name, text)
+    assert template.resources == ()
+    entries = {block.entry.key: block for block in template.blocks}
+    assert set(entries) == {"instance_type", "sizes"}
+    value = entries["instance_type"].entry.value
+    assert isinstance(value, ScalarNode) and value.value == "m4.large"
+    assert text_at(text, value.range) == '"m4.large"'
+    sizes = entries["sizes"]
+    assert sizes.line_offset == 1
+    assert isinstance(sizes.entry.value, MappingNode)
+    assert text_at(text, sizes.entry.value.range.shifted(sizes.line_offset)) == (
+        "{\n  data = 200\n}"
+    )
