@@ -79,8 +79,13 @@ def lint(
     selection: Selection | None = None,
     rules: Iterable[Rule] | None = None,
     on_rule_error: RuleErrorHandler = _ignore_error,
+    project: Sequence[Template] | None = None,
 ) -> list[Finding]:
-    """Every finding for ``templates``, sorted by path, position and code."""
+    """Every finding for ``templates``, sorted by path, position and code.
+
+    ``project`` is everything project rules see (the language server passes the whole
+    workspace while it re-checks one module); only findings in ``templates`` are kept.
+    """
     selection = selection or Selection()
     active = [r for r in (all_rules() if rules is None else rules) if selection.enabled(r)]
     findings: list[Finding] = []
@@ -110,9 +115,11 @@ def lint(
                     on_rule_error(r, f"{resource.path}: {resource.address}", error)
                     continue
                 findings.extend(_place(r, selection, resource_default=resource, found=violations))
+    seen = templates if project is None else project
+    kept = {t.path for t in templates}
     for fmt in Format:
         everything = tuple(
-            res for t in templates if t.format is fmt for res in t.resources if _exists(res)
+            res for t in seen if t.format is fmt for res in t.resources if _exists(res)
         )
         if not everything:
             continue
@@ -120,12 +127,13 @@ def lint(
             if not r.kinds(fmt):
                 continue
             try:
-                blocks = tuple(b for t in templates if t.format is fmt for b in t.blocks)
+                blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
                 violations = list(r.check_project(Context(project=everything, blocks=blocks)))
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)
                 continue
-            findings.extend(_place(r, selection, resource_default=None, found=violations))
+            placed = _place(r, selection, resource_default=None, found=violations)
+            findings.extend(f for f in placed if f.path in kept)
     findings.sort(key=Finding.sort_key)
     return findings
 

@@ -14,20 +14,19 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 from urllib.parse import quote
 
 from iacperf.rules.api import Fix, Related, Rule, Severity
+from iacperf.rules.docgen import PROJECT_URL, first_paragraph, page_url
 from iacperf.rules.model import SourceRange
 from iacperf.server.analysis import ScanResult
 from iacperf.server.engine import Finding
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://github.com/iacperf/iacperf"
 SRCROOT = "%SRCROOT%"
 FINGERPRINT_KEY = "iacperf/v1"
 
@@ -46,7 +45,6 @@ _PROBLEM_SEVERITY = {
     Severity.INFORMATION: "recommendation",
     Severity.HINT: "recommendation",
 }
-_HEADING = re.compile(r"^#{1,6}\s")
 
 
 def to_sarif(result: ScanResult, rules: Sequence[Rule], version: str, cwd: str) -> JSON:
@@ -72,7 +70,7 @@ def to_sarif(result: ScanResult, rules: Sequence[Rule], version: str, cwd: str) 
                 "name": "iacperf",
                 "version": version,
                 "semanticVersion": version,
-                "informationUri": INFORMATION_URI,
+                "informationUri": PROJECT_URL,
                 "rules": [_rule(r, version) for r in ordered],
             }
         },
@@ -102,10 +100,10 @@ def _rule(r: Rule, version: str) -> JSON:
         "name": r.name,
         "shortDescription": {"text": r.title},
     }
-    why = why_is_this_bad(r.doc)
+    why = first_paragraph(r.doc, "Why is this bad?")
     if why:
         descriptor["fullDescription"] = {"text": why}
-    descriptor["helpUri"] = help_uri(r.code, version)
+    descriptor["helpUri"] = page_url(r.code, version)
     if r.doc:
         descriptor["help"] = {"text": r.doc, "markdown": r.doc}
     descriptor["defaultConfiguration"] = {"level": _LEVEL[r.severity]}
@@ -118,30 +116,6 @@ def _rule(r: Rule, version: str) -> JSON:
         "problem.severity": _PROBLEM_SEVERITY[r.severity],
     }
     return descriptor
-
-
-def help_uri(code: str, version: str) -> str:
-    """The rule's documentation page for this release."""
-    return f"{INFORMATION_URI}/blob/v{version}/rules/docs/{code}.md"
-
-
-def why_is_this_bad(doc: str) -> str:
-    """The first paragraph under ``## Why is this bad?``, on one line ("" without one)."""
-    lines = doc.splitlines()
-    for number, line in enumerate(lines):
-        if line.strip().lower() == "## why is this bad?":
-            paragraph: list[str] = []
-            for text in lines[number + 1 :]:
-                stripped = text.strip()
-                if _HEADING.match(stripped):
-                    break
-                if not stripped:
-                    if paragraph:
-                        break
-                    continue
-                paragraph.append(stripped)
-            return " ".join(paragraph)
-    return ""
 
 
 # ---------------------------------------------------------------------------

@@ -20,9 +20,10 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
+from iacperf.rules.docgen import first_paragraph, page_url
 from iacperf.rules.registry import known_rules
 from iacperf.server.analysis import ScanResult, scan
-from iacperf.server.sarif import help_uri, to_sarif, why_is_this_bad
+from iacperf.server.sarif import to_sarif
 
 HERE = Path(__file__).parent
 REPO = HERE.parent.parent
@@ -225,6 +226,6 @@ def test_empty_result_with_no_rules_is_valid_sarif(tmp_path: Path) -> None:
 
 def test_why_is_this_bad_takes_the_first_paragraph() -> None:
     doc = "## What it does\nX.\n\n## Why is this bad?\nOne\ntwo.\n\nLater.\n\n## Fix safety\nY."
-    assert why_is_this_bad(doc) == "One two."
-    assert why_is_this_bad("## What it does\nX.") == ""
-    assert help_uri("PERF001", "1.2.3").endswith("/blob/v1.2.3/rules/docs/PERF001.md")
+    assert first_paragraph(doc, "Why is this bad?") == "One two."
+    assert first_paragraph("## What it does\nX.", "Why is this bad?") == ""
+    assert page_url("PERF001", "1.2.3").endswith("/blob/v1.2.3/rules/docs/PERF001.md")
