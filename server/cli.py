@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(handler=_rules)
 
+    lsp = commands.add_parser("lsp", help="run the language server on stdio")
+    lsp.set_defaults(handler=_lsp)
+
     explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="CODE", help="a rule code (PERF019) or name")
     explain.set_defaults(handler=_explain)
@@ -309,6 +312,13 @@ def _rule_json(r: Rule) -> dict[str, object]:
         "well_architected": [bp.id for bp in r.well_architected],
         "evidence": [link.url for link in r.evidence],
     }
+
+
+def _lsp(args: argparse.Namespace) -> int:
+    from iacperf.server.lsp.server import main as serve
+
+    serve()
+    return EXIT_OK
 
 
 def _explain(args: argparse.Namespace) -> int:

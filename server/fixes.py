@@ -56,23 +56,28 @@ def fixable(findings: Iterable[Finding], up_to: Applicability) -> list[Finding]:
     ]
 
 
-def apply_fixes(text: str, findings: Iterable[Finding], up_to: Applicability) -> tuple[str, int]:
-    """Apply the fixes of ``findings`` in one pass, skipping any that overlap an earlier one.
-
-    Returns the new text and how many fixes were applied.
-    """
-    chosen: list[Edit] = []
+def compatible_fixes(findings: Iterable[Finding], up_to: Applicability) -> list[Finding]:
+    """Fixable findings whose edits do not overlap an earlier one's (one pass of fix-all)."""
+    chosen: list[Finding] = []
     taken: list[tuple[Position, Position]] = []
-    applied = 0
     for finding in fixable(findings, up_to):
         assert finding.fix is not None
         spans = [(e.range.start, e.range.end) for e in finding.fix.edits]
         if any(_overlaps(span, other) for span in spans for other in taken):
             continue  # the next run picks it up
         taken.extend(spans)
-        chosen.extend(finding.fix.edits)
-        applied += 1
-    return apply_edits(text, chosen), applied
+        chosen.append(finding)
+    return chosen
+
+
+def apply_fixes(text: str, findings: Iterable[Finding], up_to: Applicability) -> tuple[str, int]:
+    """Apply the fixes of ``findings`` in one pass, skipping any that overlap an earlier one.
+
+    Returns the new text and how many fixes were applied.
+    """
+    chosen = compatible_fixes(findings, up_to)
+    edits = [edit for finding in chosen for edit in (finding.fix.edits if finding.fix else ())]
+    return apply_edits(text, edits), len(chosen)
 
 
 def _overlaps(a: tuple[Position, Position], b: tuple[Position, Position]) -> bool:

@@ -1,0 +1,134 @@
+"""What the language server knows about the workspace: parsed files, open and on disk.
+
+Owned by the analysis worker thread. Open documents are parsed incrementally (only the
+Terraform blocks an edit touched); files that are not open are read from disk once and
+re-read when their size or modification time changes, so a Terraform module's other
+files and the rest of the project are always in view.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from iacperf.rules.api import Rule
+from iacperf.rules.model import Format, Template
+from iacperf.server.analysis import DEFAULT_MAX_BYTES, read_text
+from iacperf.server.engine import Finding, Selection, lint
+from iacperf.server.parsing import detect, is_candidate, parse_text
+from iacperf.server.parsing.terraform import TerraformParse
+
+Log = Callable[[str], None]
+
+
+@dataclass
+class _Entry:
+    template: Template | None
+    parse: TerraformParse | None = None
+    stamp: tuple[float, int] | None = None  # (mtime, size) for files read from disk
+    open: bool = False
+
+
+@dataclass
+class Project:
+    log: Log = print
+    max_bytes: int = DEFAULT_MAX_BYTES
+    entries: dict[str, _Entry] = field(default_factory=dict)
+
+    # -- documents -----------------------------------------------------------
+
+    def update_open(self, path: str, text: str) -> Template | None:
+        """Parse an open document's new text, reusing its unchanged Terraform blocks."""
+        previous = self.entries.get(path)
+        template, parse = parse_text(path, text, previous.parse if previous else None)
+        self.entries[path] = _Entry(template, parse, open=True)
+        return template
+
+    def close(self, path: str) -> None:
+        """The editor closed it: from now on the file on disk counts."""
+        self.entries.pop(path, None)
+        if os.path.isfile(path):
+            self.load_disk(path)
+
+    def forget(self, path: str) -> None:
+        entry = self.entries.get(path)
+        if entry is not None and not entry.open:
+            del self.entries[path]
+
+    def load_disk(self, path: str) -> Template | None:
+        """Read a file that is not open, unless the copy in memory is still current."""
+        entry = self.entries.get(path)
+        if entry is not None and entry.open:
+            return entry.template
+        try:
+            stat = os.stat(path)
+        except OSError:
+            self.entries.pop(path, None)
+            return None
+        stamp = (stat.st_mtime, stat.st_size)
+        if entry is not None and entry.stamp == stamp:
+            return entry.template
+        text = read_text(path, self.log, self.max_bytes)
+        template = parse_text(path, text)[0] if text is not None else None
+        self.entries[path] = _Entry(template, stamp=stamp)
+        return template
+
+    # -- modules -------------------------------------------------------------
+
+    def module_paths(self, path: str) -> list[str]:
+        """The files analysed together with ``path``: its Terraform directory, or itself."""
+        kind = detect(path)
+        if kind is None or kind[0] is not Format.TERRAFORM:
+            return [path]
+        folder = os.path.dirname(path)
+        paths = {p for p in self.entries if os.path.dirname(p) == folder and _is_terraform(p)}
+        try:
+            with os.scandir(folder or ".") as listing:
+                for item in listing:
+                    candidate = os.path.join(folder, item.name)
+                    if _is_terraform(candidate) and item.is_file():
+                        paths.add(candidate)
+        except OSError:
+            pass
+        return sorted(paths)
+
+    def templates(self, paths: Iterable[str]) -> list[Template]:
+        found = []
+        for path in paths:
+            entry = self.entries.get(path)
+            template = entry.template if entry and entry.open else self.load_disk(path)
+            if template is not None:
+                found.append(template)
+        return found
+
+    def all_templates(self) -> list[Template]:
+        return [e.template for e in self.entries.values() if e.template is not None]
+
+    def lint_module(
+        self,
+        path: str,
+        selection: Selection,
+        on_rule_error: Callable[[Rule, str, BaseException], None],
+    ) -> dict[str, list[Finding]]:
+        """Findings for every file of ``path``'s module (empty lists for clean files)."""
+        paths = self.module_paths(path)
+        group = self.templates(paths)
+        findings = lint(group, selection, on_rule_error=on_rule_error, project=self.all_templates())
+        by_path: dict[str, list[Finding]] = {t.path: [] for t in group}
+        for finding in findings:
+            by_path.setdefault(finding.path, []).append(finding)
+        return by_path
+
+    def is_open(self, path: str) -> bool:
+        entry = self.entries.get(path)
+        return entry is not None and entry.open
+
+    def template_of(self, path: str) -> Template | None:
+        entry = self.entries.get(path)
+        return entry.template if entry is not None else None
+
+
+def _is_terraform(path: str) -> bool:
+    kind = detect(path)
+    return kind is not None and kind[0] is Format.TERRAFORM and is_candidate(path)

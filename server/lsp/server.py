@@ -1,0 +1,612 @@
+"""``iacperf lsp``: the language server over stdio (pygls). Registration and scheduling only.
+
+Every change schedules an analysis of the document's module (its Terraform directory, or
+the CloudFormation template alone) after a short debounce. Analyses run one at a time on
+a worker thread, so the event loop keeps reading messages; a result for a version that
+is no longer current is never published, and work for an outdated version stops early.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+from lsprotocol import types
+from pygls.lsp.server import LanguageServer
+from pygls.uris import from_fs_path, to_fs_path
+from pygls.workspace import TextDocument
+
+from iacperf.rules.api import Rule
+from iacperf.rules.edits import Edit
+from iacperf.rules.model import Format, Position, Resource
+from iacperf.rules.registry import all_rules
+from iacperf.server import __version__
+from iacperf.server.analysis import iter_files
+from iacperf.server.engine import Finding, Selection
+from iacperf.server.lsp import code_actions, hover
+from iacperf.server.lsp.diagnostics import to_diagnostic
+from iacperf.server.lsp.positions import from_client_position
+from iacperf.server.lsp.project import Project
+from iacperf.server.parsing import detect, is_candidate
+
+log = logging.getLogger("iacperf.lsp")
+
+DEBOUNCE_SECONDS = 0.03
+SCAN_BATCH = 25
+CONFIGURATION_TIMEOUT = 5.0
+WATCHED_GLOB = "**/*.{tf,tfvars,tf.json,tfvars.json,yaml,yml,json,template}"
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    uri: str
+    path: str
+    version: int | None
+    text: str
+
+
+class IacperfServer(LanguageServer):
+    def __init__(self) -> None:
+        super().__init__(
+            "iacperf", __version__, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
+        self.project = Project(log=self._log_from_worker)
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iacperf-analysis")
+        self.selection = Selection()
+        self.scope = "openFiles"
+        #: uri -> the findings last published (hover and fix-all read them)
+        self.findings: dict[str, list[Finding]] = {}
+        #: uri -> version of the text those findings belong to
+        self.analysed_version: dict[str, int | None] = {}
+        #: module key -> scheduled analysis
+        self.pending: dict[str, asyncio.Task[None]] = {}
+        #: uris the client pulls diagnostics for (no pushing for those)
+        self.pulled: set[str] = set()
+        #: paths the workspace scan published for (scope "workspace")
+        self.published_paths: set[str] = set()
+        self.workspace_roots: list[str] = []
+        self._parsed_text: dict[str, str] = {}  # worker-owned: last text parsed per path
+        self._scan_task: asyncio.Task[None] | None = None
+        self.event_loop: asyncio.AbstractEventLoop | None = None
+
+    def report_server_error(self, error: Exception, source: Any) -> None:
+        """Log instead of pygls' default error popup: nobody typing wants one."""
+        log.error("server error (%s): %r", getattr(source, "__name__", source), error)
+        self.log_message(f"iacperf: internal error: {error!r}", types.MessageType.Error)
+
+    def ignore_edit(self, finding: Finding) -> Edit | None:
+        """The edit that suppresses ``finding`` for its resource (the "Ignore" action)."""
+        return None
+
+    # -- logging -------------------------------------------------------------
+
+    def log_message(self, message: str, kind: types.MessageType = types.MessageType.Log) -> None:
+        try:
+            self.window_log_message(types.LogMessageParams(type=kind, message=message))
+        except Exception:  # noqa: BLE001 - logging must never take the server down
+            log.exception("could not send a log message")
+
+    def _log_from_worker(self, message: str) -> None:
+        loop = self.event_loop
+        if loop is None:
+            log.warning(message)
+            return
+        loop.call_soon_threadsafe(self.log_message, message, types.MessageType.Warning)
+
+    def _on_rule_error(self, rule: Rule, where: str, error: BaseException) -> None:
+        self._log_from_worker(f"iacperf: rule {rule.code} failed on {where}: {error!r}")
+
+    # -- documents -----------------------------------------------------------
+
+    def document(self, uri: str) -> TextDocument | None:
+        try:
+            return self.workspace.get_text_document(uri)
+        except Exception:  # noqa: BLE001
+            return None
+
+    def is_open(self, uri: str) -> bool:
+        return uri in self.workspace.text_documents
+
+    def module_key(self, path: str) -> str:
+        kind = detect(path)
+        if kind is not None and kind[0] is Format.TERRAFORM:
+            return "tf:" + os.path.dirname(path)
+        return "file:" + path
+
+    def open_snapshots(self, key: str) -> list[_Snapshot]:
+        snapshots = []
+        for uri, doc in list(self.workspace.text_documents.items()):
+            path = path_of(uri)
+            if path is not None and is_candidate(path) and self.module_key(path) == key:
+                snapshots.append(_Snapshot(uri, path, doc.version, doc.source))
+        return snapshots
+
+    def schedule(self, path: str, delay: float = DEBOUNCE_SECONDS) -> None:
+        """Analyse ``path``'s module soon; a newer request replaces a waiting one."""
+        key = self.module_key(path)
+        waiting = self.pending.get(key)
+        if waiting is not None and not waiting.done():
+            waiting.cancel()
+        self.pending[key] = asyncio.ensure_future(self._analyse_later(key, path, delay))
+
+    async def _analyse_later(self, key: str, path: str, delay: float) -> None:
+        try:
+            await asyncio.sleep(delay)
+            snapshots = self.open_snapshots(key)
+            loop = asyncio.get_running_loop()
+            result = await loop.run_in_executor(self.executor, self._analyse, path, snapshots)
+            if result is not None:
+                self._publish_module(result, snapshots)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # noqa: BLE001 - never let an analysis kill the server
+            log.exception("analysis failed")
+            self.log_message(f"iacperf: analysis of {path} failed: {error!r}")
+
+    def _current(self, snapshots: Sequence[_Snapshot]) -> bool:
+        for snap in snapshots:
+            doc = self.workspace.text_documents.get(snap.uri)
+            if doc is None or doc.version != snap.version:
+                return False
+        return True
+
+    def _analyse(
+        self, path: str, snapshots: Sequence[_Snapshot]
+    ) -> dict[str, list[Finding]] | None:
+        """Worker thread: parse what changed, then lint the module. None when outdated."""
+        for snap in snapshots:
+            if self._parsed_text.get(snap.path) != snap.text:
+                if not self._current([snap]):
+                    return None  # a newer version is on its way: abandon this one
+                self.project.update_open(snap.path, snap.text)
+                self._parsed_text[snap.path] = snap.text
+        if not self._current(snapshots):
+            return None
+        target = snapshots[0].path if snapshots else path
+        return self.project.lint_module(target, self.selection, self._on_rule_error)
+
+    def _publish_module(
+        self, result: dict[str, list[Finding]], snapshots: Sequence[_Snapshot]
+    ) -> None:
+        versions = {snap.uri: snap.version for snap in snapshots}
+        for path, findings in result.items():
+            uri = uri_of(path)
+            if uri in versions:
+                doc = self.document(uri)
+                if doc is None or doc.version != versions[uri]:
+                    continue  # outdated: the next analysis publishes
+                self._publish(uri, doc, findings, versions[uri])
+            elif self.scope == "workspace":
+                self._publish_disk(path, findings)
+
+    def _publish(
+        self, uri: str, doc: TextDocument, findings: list[Finding], version: int | None
+    ) -> None:
+        self.findings[uri] = findings
+        self.analysed_version[uri] = version
+        if uri in self.pulled:
+            self._refresh_pull()
+            return
+        diagnostics = [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
+        )
+
+    def _publish_disk(self, path: str, findings: list[Finding]) -> None:
+        """A file that is not open (scope "workspace"): positions from its text on disk."""
+        uri = uri_of(path)
+        text = _read(path)
+        if text is None:
+            return
+        doc = TextDocument(uri, text, position_codec=self.workspace.position_codec)
+        self.findings[uri] = findings
+        self.published_paths.add(path)
+        diagnostics = [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+        )
+
+    def _refresh_pull(self) -> None:
+        caps = self.client_capabilities.workspace
+        refresh = caps.diagnostics if caps is not None else None
+        if refresh is not None and refresh.refresh_support:
+            self.workspace_diagnostic_refresh(None)
+
+    async def wait_for(self, uri: str) -> None:
+        """Let a pending analysis of ``uri``'s module finish (pull diagnostics, hover)."""
+        path = path_of(uri)
+        if path is None:
+            return
+        task = self.pending.get(self.module_key(path))
+        if task is not None and not task.done():
+            try:
+                await asyncio.shield(task)
+            except (asyncio.CancelledError, Exception):  # noqa: BLE001
+                await asyncio.sleep(0)
+
+    # -- workspace -----------------------------------------------------------
+
+    async def scan_workspace(self) -> None:
+        """Read every IaC file of the workspace folders, open files first, with progress."""
+        token = f"iacperf-scan-{time.monotonic_ns()}"
+        loop = asyncio.get_running_loop()
+        paths = await loop.run_in_executor(self.executor, self._workspace_files)
+        open_paths = {path_of(uri) for uri in self.workspace.text_documents}
+        paths.sort(key=lambda p: (p not in open_paths, p))
+        progress = await self._begin_progress(token, len(paths))
+        done = 0
+        try:
+            for start in range(0, len(paths), SCAN_BATCH):
+                if progress and self._cancelled(token):
+                    self.log_message("iacperf: workspace scan cancelled")
+                    break
+                batch = paths[start : start + SCAN_BATCH]
+                await loop.run_in_executor(self.executor, self._load_batch, batch)
+                done += len(batch)
+                if progress:
+                    self.work_done_progress.report(
+                        token,
+                        types.WorkDoneProgressReport(
+                            message=f"{done}/{len(paths)} files",
+                            percentage=int(done * 100 / max(len(paths), 1)),
+                            cancellable=True,
+                        ),
+                    )
+        finally:
+            if progress:
+                self.work_done_progress.end(
+                    token, types.WorkDoneProgressEnd(message=f"{done} files analysed")
+                )
+        await self.republish_all()
+
+    async def republish_all(self) -> None:
+        """Everything the user sees gets fresh diagnostics (configuration or scan changed)."""
+        for uri in list(self.workspace.text_documents):
+            path = path_of(uri)
+            if path is not None and is_candidate(path):
+                self.schedule(path, delay=0)
+        if self.scope == "workspace":
+            loop = asyncio.get_running_loop()
+            modules = await loop.run_in_executor(self.executor, self._lint_closed_modules)
+            for result in modules:
+                for path, findings in result.items():
+                    if not self.is_open(uri_of(path)):
+                        self._publish_disk(path, findings)
+        else:
+            for path in sorted(self.published_paths):
+                if not self.is_open(uri_of(path)):
+                    self.text_document_publish_diagnostics(
+                        types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=[])
+                    )
+            self.published_paths.clear()
+
+    def _workspace_files(self) -> list[str]:
+        return list(iter_files(self.workspace_roots, lambda _: None))
+
+    def _load_batch(self, paths: Sequence[str]) -> None:
+        for path in paths:
+            if not self.project.is_open(path):
+                self.project.load_disk(path)
+
+    def _lint_closed_modules(self) -> list[dict[str, list[Finding]]]:
+        seen: set[str] = set()
+        results = []
+        for template in self.project.all_templates():
+            key = self.module_key(template.path)
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append(
+                self.project.lint_module(template.path, self.selection, self._on_rule_error)
+            )
+        return results
+
+    async def _begin_progress(self, token: str, total: int) -> bool:
+        caps = self.client_capabilities.window
+        if caps is None or not caps.work_done_progress:
+            return False
+        try:
+            await asyncio.wait_for(self.work_done_progress.create_async(token), 5)
+        except Exception:  # noqa: BLE001 - no progress bar is no reason to stop
+            return False
+        self.work_done_progress.begin(
+            token,
+            types.WorkDoneProgressBegin(
+                title="iacperf", message=f"0/{total} files", percentage=0, cancellable=True
+            ),
+        )
+        return True
+
+    def _cancelled(self, token: str) -> bool:
+        future = self.work_done_progress.tokens.get(token)
+        return future is not None and future.cancelled()
+
+    def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
+        loop = asyncio.get_running_loop()
+        for change in changes:
+            path = path_of(change.uri)
+            if path is None or not is_candidate(path) or self.is_open(change.uri):
+                continue
+            if change.type == types.FileChangeType.Deleted:
+                loop.run_in_executor(self.executor, self.project.forget, path)
+            else:
+                loop.run_in_executor(self.executor, self.project.load_disk, path)
+            for uri in list(self.workspace.text_documents):
+                open_path = path_of(uri)
+                if open_path and self.module_key(open_path) == self.module_key(path):
+                    self.schedule(open_path)
+
+    # -- features ------------------------------------------------------------
+
+    def resource_at(self, uri: str, position: Position) -> Resource | None:
+        path = path_of(uri)
+        template = self.project.template_of(path) if path else None
+        if template is None:
+            return None
+        for resource in template.resources:
+            header = resource.absolute(resource.header_range)
+            if header.start <= position <= header.end:
+                return resource
+        return None
+
+    def rules_for(self, resource: Resource) -> list[Rule]:
+        return [
+            r
+            for r in all_rules()
+            if resource.kind in r.kinds(resource.format) and self.selection.enabled(r)
+        ]
+
+
+def path_of(uri: str) -> str | None:
+    if not uri.startswith("file:"):
+        return None
+    return to_fs_path(uri)
+
+
+def uri_of(path: str) -> str:
+    return from_fs_path(path) or path
+
+
+def _read(path: str) -> str | None:
+    try:
+        with open(path, encoding="utf-8") as stream:
+            return stream.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+
+
+def guarded(default: object) -> Callable[[F], F]:
+    """Handlers never raise: an error is logged and the request gets ``default``."""
+
+    def wrap(handler: F) -> F:
+        if asyncio.iscoroutinefunction(handler):
+
+            async def run_async(server: IacperfServer, *args: Any) -> Any:
+                try:
+                    return await handler(server, *args)
+                except Exception as error:  # noqa: BLE001
+                    log.exception("handler %s failed", handler.__name__)
+                    server.log_message(f"iacperf: {handler.__name__} failed: {error!r}")
+                    return default
+
+            return cast(F, functools.wraps(handler)(run_async))
+
+        def run(server: IacperfServer, *args: Any) -> Any:
+            try:
+                return handler(server, *args)
+            except Exception as error:  # noqa: BLE001
+                log.exception("handler %s failed", handler.__name__)
+                server.log_message(f"iacperf: {handler.__name__} failed: {error!r}")
+                return default
+
+        return cast(F, functools.wraps(handler)(run))
+
+    return wrap
+
+
+def create_server() -> IacperfServer:
+    server = IacperfServer()
+
+    @server.feature(types.INITIALIZE)
+    @guarded(None)
+    def initialize(ls: IacperfServer, params: types.InitializeParams) -> None:
+        ls.event_loop = asyncio.get_running_loop()
+        roots = [path_of(f.uri) for f in params.workspace_folders or []]
+        if not roots and params.root_uri:
+            roots = [path_of(params.root_uri)]
+        elif not roots and params.root_path:
+            roots = [params.root_path]
+        ls.workspace_roots = [r for r in roots if r]
+
+    @server.feature(types.INITIALIZED)
+    @guarded(None)
+    def initialized(ls: IacperfServer, params: types.InitializedParams) -> None:
+        from iacperf.server.parsing.hcl_lark import warm_up
+
+        ls.executor.submit(warm_up)  # build the HCL grammar before the first keystroke
+        _register_watchers(ls)
+        ls._scan_task = asyncio.ensure_future(ls.scan_workspace())
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    @guarded(None)
+    def did_open(ls: IacperfServer, params: types.DidOpenTextDocumentParams) -> None:
+        path = path_of(params.text_document.uri)
+        if path is not None and is_candidate(path):
+            ls.schedule(path, delay=0)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    @guarded(None)
+    def did_change(ls: IacperfServer, params: types.DidChangeTextDocumentParams) -> None:
+        path = path_of(params.text_document.uri)
+        if path is not None and is_candidate(path):
+            ls.schedule(path)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    @guarded(None)
+    def did_save(ls: IacperfServer, params: types.DidSaveTextDocumentParams) -> None:
+        return None
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    @guarded(None)
+    def did_close(ls: IacperfServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        path = path_of(uri)
+        ls.findings.pop(uri, None)
+        ls.pulled.discard(uri)
+        if path is None or not is_candidate(path):
+            return
+        loop = asyncio.get_running_loop()
+        loop.run_in_executor(ls.executor, ls.project.close, path)
+        ls._parsed_text.pop(path, None)
+        if ls.scope != "workspace":
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        ls.schedule(path)  # its module's other open files lose or keep findings
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    @guarded(None)
+    def did_change_watched_files(
+        ls: IacperfServer, params: types.DidChangeWatchedFilesParams
+    ) -> None:
+        ls.files_changed(params.changes)
+
+    @server.feature(
+        types.TEXT_DOCUMENT_DIAGNOSTIC,
+        types.DiagnosticOptions(inter_file_dependencies=True, workspace_diagnostics=False),
+    )
+    @guarded(None)
+    async def diagnostic(
+        ls: IacperfServer, params: types.DocumentDiagnosticParams
+    ) -> types.FullDocumentDiagnosticReport:
+        uri = params.text_document.uri
+        if uri not in ls.pulled:
+            ls.pulled.add(uri)
+            # Diagnostics pushed before the client pulled would show twice: clear them.
+            ls.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+            )
+        await ls.wait_for(uri)
+        doc = ls.document(uri)
+        findings = ls.findings.get(uri, [])
+        items = (
+            [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+            if doc is not None
+            else []
+        )
+        return types.FullDocumentDiagnosticReport(
+            items=items, result_id=str(ls.analysed_version.get(uri))
+        )
+
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    @guarded(None)
+    async def on_hover(ls: IacperfServer, params: types.HoverParams) -> types.Hover | None:
+        uri = params.text_document.uri
+        await ls.wait_for(uri)
+        doc = ls.document(uri)
+        if doc is None:
+            return None
+        at = from_client_position(doc.lines, doc.position_codec, params.position)
+        here = [f for f in ls.findings.get(uri, []) if f.range.contains(at)]
+        if here:
+            parts = [hover.finding_markdown(f, _text_in(doc, f)) for f in here]
+            return types.Hover(
+                contents=types.MarkupContent(
+                    kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
+                )
+            )
+        resource = ls.resource_at(uri, at)
+        if resource is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(
+                kind=types.MarkupKind.Markdown,
+                value=hover.resource_markdown(resource, ls.rules_for(resource)),
+            )
+        )
+
+    @server.feature(
+        types.TEXT_DOCUMENT_CODE_ACTION,
+        types.CodeActionOptions(
+            code_action_kinds=[types.CodeActionKind.QuickFix, code_actions.FIX_ALL_KIND],
+            resolve_provider=False,
+        ),
+    )
+    @guarded([])
+    async def code_action(
+        ls: IacperfServer, params: types.CodeActionParams
+    ) -> list[types.CodeAction]:
+        uri = params.text_document.uri
+        doc = ls.document(uri)
+        if doc is None:
+            return []
+        only = params.context.only
+        actions: list[types.CodeAction] = []
+        if code_actions.wants(only, types.CodeActionKind.QuickFix):
+            actions += code_actions.quick_fixes(uri, params.context.diagnostics)
+            actions += code_actions.ignore_actions(
+                uri,
+                params.context.diagnostics,
+                ls.findings.get(uri, []),
+                doc.lines,
+                doc.position_codec,
+                ls.ignore_edit,
+            )
+        if code_actions.wants(only, code_actions.FIX_ALL_KIND):
+            await ls.wait_for(uri)
+            fix_all = code_actions.fix_all(
+                uri, ls.findings.get(uri, []), doc.lines, doc.position_codec
+            )
+            if fix_all is not None:
+                actions.append(fix_all)
+        return actions
+
+    return server
+
+
+def _text_in(doc: TextDocument, finding: Finding) -> str:
+    lines = doc.lines
+    start, end = finding.range.start, finding.range.end
+    if start.line >= len(lines):
+        return ""
+    if start.line == end.line:
+        return lines[start.line][start.character : end.character]
+    return lines[start.line][start.character :].rstrip("\r\n") + " ..."
+
+
+def _register_watchers(ls: IacperfServer) -> None:
+    caps = ls.client_capabilities.workspace
+    watched = caps.did_change_watched_files if caps is not None else None
+    if watched is None or not watched.dynamic_registration:
+        return
+    options = types.DidChangeWatchedFilesRegistrationOptions(
+        watchers=[
+            types.FileSystemWatcher(glob_pattern=WATCHED_GLOB),
+            types.FileSystemWatcher(glob_pattern="**/.iacperf.{yaml,yml}"),
+        ]
+    )
+    ls.client_register_capability(
+        types.RegistrationParams(
+            registrations=[
+                types.Registration(
+                    id="iacperf-watch-files",
+                    method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
+                    register_options=options,
+                )
+            ]
+        )
+    )
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.WARNING, format="iacperf-lsp %(levelname)s %(message)s")
+    create_server().start_io()
