@@ -25,15 +25,16 @@ from pygls.workspace import TextDocument
 
 from iacperf.rules.api import Rule
 from iacperf.rules.edits import Edit
-from iacperf.rules.model import Format, Position, Resource
+from iacperf.rules.model import Format, Position, Resource, SourceRange
 from iacperf.rules.registry import all_rules
 from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
-from iacperf.server.engine import Finding, Selection
+from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
 from iacperf.server.lsp.diagnostics import to_diagnostic
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
+from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
 from iacperf.server.parsing import detect, is_candidate
 
 log = logging.getLogger("iacperf.lsp")
@@ -61,7 +62,7 @@ class IacperfServer(LanguageServer):
         )
         self.project = Project(log=self._log_from_worker)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iacperf-analysis")
-        self.selection = Selection()
+        self.settings = SettingsStore(log=self._log_from_worker)
         self.scope = "openFiles"
         #: uri -> the findings last published (hover and fix-all read them)
         self.findings: dict[str, list[Finding]] = {}
@@ -172,13 +173,16 @@ class IacperfServer(LanguageServer):
         if not self._current(snapshots):
             return None
         target = snapshots[0].path if snapshots else path
-        return self.project.lint_module(target, self.selection, self._on_rule_error)
+        return self.project.lint_module(
+            target, self.settings.selection(target), self._on_rule_error
+        )
 
     def _publish_module(
         self, result: dict[str, list[Finding]], snapshots: Sequence[_Snapshot]
     ) -> None:
         versions = {snap.uri: snap.version for snap in snapshots}
-        for path, findings in result.items():
+        for path, found in result.items():
+            findings = [] if self.settings.for_path(path).excludes(path) else found
             uri = uri_of(path)
             if uri in versions:
                 doc = self.document(uri)
@@ -226,8 +230,10 @@ class IacperfServer(LanguageServer):
         path = path_of(uri)
         if path is None:
             return
-        task = self.pending.get(self.module_key(path))
-        if task is not None and not task.done():
+        key = self.module_key(path)
+        # A newer analysis may replace the awaited one (another edit, a finished scan):
+        # wait until the module has no analysis left to run.
+        while (task := self.pending.get(key)) is not None and not task.done():
             try:
                 await asyncio.shield(task)
             except (asyncio.CancelledError, Exception):  # noqa: BLE001
@@ -305,9 +311,8 @@ class IacperfServer(LanguageServer):
             if key in seen:
                 continue
             seen.add(key)
-            results.append(
-                self.project.lint_module(template.path, self.selection, self._on_rule_error)
-            )
+            selection = self.settings.selection(template.path)
+            results.append(self.project.lint_module(template.path, selection, self._on_rule_error))
         return results
 
     async def _begin_progress(self, token: str, total: int) -> bool:
@@ -332,9 +337,16 @@ class IacperfServer(LanguageServer):
 
     def files_changed(self, changes: Sequence[types.FileEvent]) -> None:
         loop = asyncio.get_running_loop()
+        if any(is_config_file(path_of(c.uri) or "") for c in changes):
+            asyncio.ensure_future(self.config_files_changed())
         for change in changes:
             path = path_of(change.uri)
-            if path is None or not is_candidate(path) or self.is_open(change.uri):
+            if (
+                path is None
+                or not is_candidate(path)
+                or is_config_file(path)
+                or self.is_open(change.uri)
+            ):
                 continue
             if change.type == types.FileChangeType.Deleted:
                 loop.run_in_executor(self.executor, self.project.forget, path)
@@ -358,12 +370,61 @@ class IacperfServer(LanguageServer):
                 return resource
         return None
 
+    def value_text(self, doc: TextDocument, finding: Finding) -> str:
+        """The written value a finding judged. A finding on the resource's name judged no
+        value of its own: the value came from elsewhere (``related``) or was not written."""
+        template = self.project.template_of(finding.path)
+        for resource in template.resources if template is not None else ():
+            if resource.address != finding.resource:
+                continue
+            if finding.range == resource.absolute(resource.header_range):
+                here = [r for r in finding.related if r.path == finding.path]
+                return _text_at(doc, here[0].range) if here else ""
+        return _text_at(doc, finding.range)
+
     def rules_for(self, resource: Resource) -> list[Rule]:
+        selection = self.settings.selection(resource.path)
         return [
             r
             for r in all_rules()
-            if resource.kind in r.kinds(resource.format) and self.selection.enabled(r)
+            if resource.kind in r.kinds(resource.format) and selection.enabled(r)
         ]
+
+    # -- configuration -------------------------------------------------------
+
+    async def reload_settings(self, pushed: object = None) -> None:
+        """Take the editor's settings (asked for, or as the client pushed them) over the
+        ``.iacperf.yaml`` files, then re-publish everything the user sees."""
+        mapping = pushed.get(SECTION) if isinstance(pushed, dict) else None
+        caps = self.client_capabilities.workspace
+        if caps is not None and caps.configuration:
+            try:
+                answer = await asyncio.wait_for(
+                    self.workspace_configuration_async(
+                        types.ConfigurationParams(items=[types.ConfigurationItem(section=SECTION)])
+                    ),
+                    CONFIGURATION_TIMEOUT,
+                )
+                mapping = answer[0] if answer else None
+            except Exception as error:  # noqa: BLE001 - keep the settings we have
+                self.log_message(f"iacperf: could not read the settings: {error!r}")
+                return
+        root = self.workspace_roots[0] if self.workspace_roots else None
+        self.settings.set_editor(mapping, root)
+        self._apply_root_settings()
+        await self.republish_all()
+
+    def _apply_root_settings(self) -> None:
+        """Workspace-wide settings come from the first workspace folder's view."""
+        root = self.settings.for_path(self.workspace_roots[0]) if self.workspace_roots else None
+        settings = root or self.settings.editor
+        self.scope = settings.scope
+        self.project.max_bytes = settings.max_file_size
+
+    async def config_files_changed(self) -> None:
+        self.settings.forget_files()
+        self._apply_root_settings()
+        await self.republish_all()
 
 
 def path_of(uri: str) -> str | None:
@@ -420,6 +481,12 @@ def create_server() -> IacperfServer:
     @guarded(None)
     def initialize(ls: IacperfServer, params: types.InitializeParams) -> None:
         ls.event_loop = asyncio.get_running_loop()
+        if not _can_pull(params.capabilities):
+            # Push only. A client that pulls but cannot be asked to pull again (Neovim 0.11
+            # has no refreshSupport) would keep stale results on files that an edit of
+            # another file of the module changed: do not offer it pull diagnostics.
+            ls.protocol.fm.features.pop(types.TEXT_DOCUMENT_DIAGNOSTIC, None)
+            ls.protocol.fm.feature_options.pop(types.TEXT_DOCUMENT_DIAGNOSTIC, None)
         roots = [path_of(f.uri) for f in params.workspace_folders or []]
         if not roots and params.root_uri:
             roots = [path_of(params.root_uri)]
@@ -434,7 +501,8 @@ def create_server() -> IacperfServer:
 
         ls.executor.submit(warm_up)  # build the HCL grammar before the first keystroke
         _register_watchers(ls)
-        ls._scan_task = asyncio.ensure_future(ls.scan_workspace())
+        ls._apply_root_settings()
+        ls._scan_task = asyncio.ensure_future(_start(ls))
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(None)
@@ -472,6 +540,13 @@ def create_server() -> IacperfServer:
                 types.PublishDiagnosticsParams(uri=uri, diagnostics=[])
             )
         ls.schedule(path)  # its module's other open files lose or keep findings
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_CONFIGURATION)
+    @guarded(None)
+    def did_change_configuration(
+        ls: IacperfServer, params: types.DidChangeConfigurationParams
+    ) -> None:
+        asyncio.ensure_future(ls.reload_settings(params.settings))
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     @guarded(None)
@@ -516,9 +591,10 @@ def create_server() -> IacperfServer:
         if doc is None:
             return None
         at = from_client_position(doc.lines, doc.position_codec, params.position)
-        here = [f for f in ls.findings.get(uri, []) if f.range.contains(at)]
+        findings = ls.findings.get(uri, [])
+        here = [f for f in findings if f.range.contains(at)]
         if here:
-            parts = [hover.finding_markdown(f, _text_in(doc, f)) for f in here]
+            parts = [hover.finding_markdown(f, ls.value_text(doc, f)) for f in here]
             return types.Hover(
                 contents=types.MarkupContent(
                     kind=types.MarkupKind.Markdown, value="\n\n---\n\n".join(parts)
@@ -530,7 +606,11 @@ def create_server() -> IacperfServer:
         return types.Hover(
             contents=types.MarkupContent(
                 kind=types.MarkupKind.Markdown,
-                value=hover.resource_markdown(resource, ls.rules_for(resource)),
+                value=hover.resource_markdown(
+                    resource,
+                    ls.rules_for(resource),
+                    [f for f in findings if f.resource == resource.address],
+                ),
             )
         )
 
@@ -573,14 +653,35 @@ def create_server() -> IacperfServer:
     return server
 
 
-def _text_in(doc: TextDocument, finding: Finding) -> str:
+async def _start(ls: IacperfServer) -> None:
+    """After ``initialized``: the editor's settings, then the workspace scan."""
+    await ls.reload_settings()
+    await ls.scan_workspace()
+
+
+def _text_at(doc: TextDocument, source_range: SourceRange) -> str:
     lines = doc.lines
-    start, end = finding.range.start, finding.range.end
+    start, end = source_range.start, source_range.end
     if start.line >= len(lines):
         return ""
     if start.line == end.line:
         return lines[start.line][start.character : end.character]
-    return lines[start.line][start.character :].rstrip("\r\n") + " ..."
+    middle = lines[start.line + 1 : end.line]
+    last = lines[end.line][: end.character] if end.line < len(lines) else ""
+    return "".join([lines[start.line][start.character :], *middle, last])
+
+
+def _can_pull(capabilities: types.ClientCapabilities) -> bool:
+    """Pull diagnostics need both the request and ``workspace/diagnostic/refresh``."""
+    text = capabilities.text_document
+    workspace = capabilities.workspace
+    refresh = workspace.diagnostics if workspace is not None else None
+    return (
+        text is not None
+        and text.diagnostic is not None
+        and refresh is not None
+        and bool(refresh.refresh_support)
+    )
 
 
 def _register_watchers(ls: IacperfServer) -> None:
