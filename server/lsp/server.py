@@ -36,10 +36,11 @@ from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
 from iacperf.server.parsing import detect, is_candidate
+from iacperf.server.suppressions import ignore_finding_edit
 
 log = logging.getLogger("iacperf.lsp")
 
-DEBOUNCE_SECONDS = 0.03
+DEBOUNCE_SECONDS = 0.0  # analyses queue on one worker; stale ones are dropped (bench/)
 SCAN_BATCH = 25
 CONFIGURATION_TIMEOUT = 5.0
 WATCHED_GLOB = "**/*.{tf,tfvars,tf.json,tfvars.json,yaml,yml,json,template}"
@@ -86,7 +87,10 @@ class IacperfServer(LanguageServer):
 
     def ignore_edit(self, finding: Finding) -> Edit | None:
         """The edit that suppresses ``finding`` for its resource (the "Ignore" action)."""
-        return None
+        template = self.project.template_of(finding.path)
+        if template is None:
+            return None
+        return ignore_finding_edit(template, finding)
 
     # -- logging -------------------------------------------------------------
 
@@ -200,7 +204,8 @@ class IacperfServer(LanguageServer):
         if uri in self.pulled:
             self._refresh_pull()
             return
-        diagnostics = [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+        lines = doc.lines  # a property that splits the whole text on every read
+        diagnostics = [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
@@ -214,7 +219,8 @@ class IacperfServer(LanguageServer):
         doc = TextDocument(uri, text, position_codec=self.workspace.position_codec)
         self.findings[uri] = findings
         self.published_paths.add(path)
-        diagnostics = [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+        lines = doc.lines
+        diagnostics = [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
@@ -350,12 +356,24 @@ class IacperfServer(LanguageServer):
                 continue
             if change.type == types.FileChangeType.Deleted:
                 loop.run_in_executor(self.executor, self.project.forget, path)
+                self._withdraw(path)
             else:
                 loop.run_in_executor(self.executor, self.project.load_disk, path)
+            if self.scope == "workspace":
+                self.schedule(path)  # the module's files that are not open, from disk
             for uri in list(self.workspace.text_documents):
                 open_path = path_of(uri)
                 if open_path and self.module_key(open_path) == self.module_key(path):
                     self.schedule(open_path)
+
+    def _withdraw(self, path: str) -> None:
+        """A file that is not open is gone: so are the diagnostics published for it."""
+        if path in self.published_paths:
+            self.published_paths.discard(path)
+            self.findings.pop(uri_of(path), None)
+            self.text_document_publish_diagnostics(
+                types.PublishDiagnosticsParams(uri=uri_of(path), diagnostics=[])
+            )
 
     # -- features ------------------------------------------------------------
 
@@ -573,8 +591,9 @@ def create_server() -> IacperfServer:
         await ls.wait_for(uri)
         doc = ls.document(uri)
         findings = ls.findings.get(uri, [])
+        lines = doc.lines if doc is not None else []
         items = (
-            [to_diagnostic(f, doc.lines, doc.position_codec, {}) for f in findings]
+            [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
             if doc is not None
             else []
         )
