@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iacperf.rules.api import Context, Rule, Severity, Violation, rule
+from iacperf.rules.api import Context, FixAvailability, Rule, Severity, Violation, rule
 
 
 def _reported_by_the_parser(_: Context) -> Iterator[Violation]:
@@ -31,3 +31,46 @@ PARSE_ERROR: Rule = rule(
     terraform=("*",),
     cloudformation=("*",),
 )(_reported_by_the_parser)
+
+
+def _reported_by_the_engine(_: Context) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports an `iacperf:ignore` suppression that suppresses nothing: a rule it names
+    produced no finding in its scope (the resource, the attribute below it, or the file).
+    Also reports a suppression that cannot be read as written: an unknown rule code or
+    name, a date that is not `until=YYYY-MM-DD`, a comment that names no rule.
+
+    This rule is off by default, like ruff's RUF100: it runs only when selected explicitly
+    (`iacperf check --select PERF900`). While it is selected every rule runs behind the
+    scenes, so whether a suppression is used does not depend on the other selected rules;
+    only the selected rules are reported. Files with a syntax error are not judged for
+    unused suppressions, since a block that does not parse has no findings.
+
+    ## Why is this bad?
+    A suppression outlives its reason: the resource was fixed, renamed or removed, and the
+    comment stays behind. A stale suppression hides the next real finding on that resource,
+    and a misspelt code or date silently suppresses nothing. Removing unused suppressions
+    keeps every remaining one meaningful.
+
+    ## Fix safety
+    The fix deletes the suppression: the comment line, a trailing comment, the
+    CloudFormation `Metadata` list item, or the Terraform JSON `"//"` property. When only
+    some of its codes are unused, it drops just those codes. The fix is safe: it changes no
+    resource. Malformed suppressions have no fix.
+    """
+    return iter(())
+
+
+UNUSED_SUPPRESSION: Rule = rule(
+    code="PERF900",
+    name="unused-suppression",
+    title="Suppression that suppresses nothing, or cannot be read",
+    severity=Severity.INFORMATION,
+    terraform=("*",),
+    cloudformation=("*",),
+    fix=FixAvailability.SOMETIMES,
+)(_reported_by_the_engine)
+
+#: Rules that run only when selected by code or name, never by default.
+OPT_IN: frozenset[str] = frozenset({UNUSED_SUPPRESSION.code})

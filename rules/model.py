@@ -4,11 +4,13 @@ Ranges are 0-based line and character (code points), end-exclusive. Ranges insid
 resource are relative to the resource's ``line_offset`` (the first line of its top-level
 block), so a Terraform block that did not change between two keystrokes keeps the very
 same objects; ``Resource.absolute`` turns a relative range into a file position. For
-CloudFormation ``line_offset`` is always 0.
+CloudFormation ``line_offset`` is 0 unless the template was parsed resource by resource
+(an open document being edited, or a syntax error held by one resource).
 """
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import Enum
@@ -267,6 +269,32 @@ class ParseError:
 
 
 @dataclass(frozen=True, slots=True)
+class Suppression:
+    """An ``iacperf:ignore`` comment, or its CloudFormation ``Metadata`` / Terraform JSON
+    ``"//"`` equivalent. Every range is absolute; which findings it covers is decided by
+    the engine (``iacperf.server.suppressions``)."""
+
+    #: Rule codes or names as written; empty in ``ignore-file`` (every rule) or when missing.
+    codes: tuple[str, ...]
+    line: int  # 0-based line of the comment or the Metadata item
+    range: SourceRange  # the comment from its marker, or the Metadata item
+    until: datetime.date | None = None  # last day it applies
+    reason: str = ""
+    file_level: bool = False
+    #: The line a comment speaks about: its own line when it trails code, else the first
+    #: line below it that is not a comment.
+    target: int = 0
+    #: Set when the suppression is not a comment: the address of the resource holding it.
+    resource: str = ""
+    #: What to delete to remove it (the comment's line, or the item with its separator).
+    removal: SourceRange | None = None
+    #: Where the codes are written, to drop some of them.
+    codes_range: SourceRange | None = None
+    #: Why it cannot be read as written (a bad date, no rule named ...).
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class Template:
     """One parsed file."""
 
@@ -282,3 +310,4 @@ class Template:
     root: MappingNode | None = None
     newline: str = "\n"
     indent_unit: int = 2
+    suppressions: tuple[Suppression, ...] = ()

@@ -7,10 +7,17 @@ opts out. Lists such as ``Layers`` are concatenated (global first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from iacperf.rules.api import Context, Related
-from iacperf.rules.model import Entry, MappingNode, Resource
+from iacperf.rules.model import (
+    Entry,
+    IntrinsicNode,
+    MappingNode,
+    Node,
+    Resource,
+    SequenceNode,
+)
 from iacperf.rules.values import strings, text
 
 FUNCTION = "AWS::Serverless::Function"
@@ -27,7 +34,7 @@ class Setting:
         if not self.from_globals:
             return ()
         message = f"{self.entry.key} is set in Globals.Function"
-        return (Related(message, resource.path, self.entry.range),)
+        return (Related(message, resource.path, resource.absolute(self.entry.range)),)
 
 
 def function_setting(resource: Resource, context: Context, key: str) -> Setting | None:
@@ -40,13 +47,45 @@ def function_setting(resource: Resource, context: Context, key: str) -> Setting 
 
 
 def global_entry(resource: Resource, context: Context, key: str) -> Entry | None:
-    """``Globals.Function.<key>`` when the resource is a SAM function that inherits it."""
+    """``Globals.Function.<key>`` when the resource is a SAM function that inherits it.
+
+    Its ranges are relative to the resource, like the resource's own: ``Globals`` is at
+    offset 0, a resource parsed apart from the rest of its template is not."""
     if resource.kind != FUNCTION or context.globals is None or _ignores(resource, key):
         return None
     section = context.globals.get("Function")
     if section is None or not isinstance(section.value, MappingNode):
         return None
-    return section.value.get(key)
+    entry = section.value.get(key)
+    if entry is None or not resource.line_offset:
+        return entry
+    return _shifted_entry(entry, -resource.line_offset)
+
+
+def _shifted_entry(entry: Entry, lines: int) -> Entry:
+    return replace(
+        entry,
+        key_range=entry.key_range.shifted(lines),
+        value=_shifted(entry.value, lines),
+        range=entry.range.shifted(lines),
+    )
+
+
+def _shifted(node: Node, lines: int) -> Node:
+    moved = node.range.shifted(lines)
+    if isinstance(node, MappingNode):
+        return replace(
+            node,
+            range=moved,
+            entries=tuple(_shifted_entry(entry, lines) for entry in node.entries),
+            open_range=node.open_range.shifted(lines) if node.open_range else None,
+            close_range=node.close_range.shifted(lines) if node.close_range else None,
+        )
+    if isinstance(node, SequenceNode):
+        return replace(node, range=moved, items=tuple(_shifted(i, lines) for i in node.items))
+    if isinstance(node, IntrinsicNode):
+        return replace(node, range=moved, argument=_shifted(node.argument, lines))
+    return replace(node, range=moved)
 
 
 def _ignores(resource: Resource, key: str) -> bool:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from iacperf.rules.api import Context, Fix, Related, Rule, Scope, Severity, Violation
-from iacperf.rules.builtin import PARSE_ERROR
+from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
 from iacperf.rules.model import (
     Format,
     MappingNode,
@@ -25,6 +25,7 @@ from iacperf.rules.model import (
     Template,
 )
 from iacperf.rules.registry import all_rules
+from iacperf.server.rule_memo import RuleMemo
 
 
 @dataclass(frozen=True)
@@ -56,12 +57,16 @@ class Selection:
     select: frozenset[str] = frozenset()  # empty: every rule
     ignore: frozenset[str] = frozenset()
     severity: dict[str, Severity] = field(default_factory=dict)
+    #: Per-rule options (rule code -> options), handed to the rule as ``Context.options``.
+    options: dict[str, dict[str, object]] = field(default_factory=dict)
 
     def enabled(self, rule: Rule) -> bool:
         names = {rule.code, rule.name}
-        if self.select and not names & self.select:
+        if names & self.ignore:
             return False
-        return not names & self.ignore
+        if rule.code in OPT_IN:  # PERF900 runs only when selected by code or name
+            return bool(names & self.select)
+        return not self.select or bool(names & self.select)
 
     def severity_of(self, rule: Rule) -> Severity:
         return self.severity.get(rule.code, self.severity.get(rule.name, rule.severity))
@@ -80,16 +85,26 @@ def lint(
     rules: Iterable[Rule] | None = None,
     on_rule_error: RuleErrorHandler = _ignore_error,
     project: Sequence[Template] | None = None,
+    memo: RuleMemo | None = None,
 ) -> list[Finding]:
-    """Every finding for ``templates``, sorted by path, position and code.
+    """Every finding for ``templates`` that no suppression hides, sorted by path,
+    position and code.
 
     ``project`` is everything project rules see (the language server passes the whole
     workspace while it re-checks one module); only findings in ``templates`` are kept.
+    ``memo`` (the language server's) reuses what resource and module rules found for
+    resources that did not change.
     """
+    from iacperf.server.suppressions import apply_suppressions
+
     selection = selection or Selection()
-    active = [r for r in (all_rules() if rules is None else rules) if selection.enabled(r)]
+    candidates = tuple(all_rules() if rules is None else rules)
+    # Whether a suppression is used must not depend on what else is selected: with
+    # PERF900 on, every rule runs and the selection filters the findings afterwards.
+    judge = selection.enabled(UNUSED_SUPPRESSION)
+    active = list(candidates) if judge else [r for r in candidates if selection.enabled(r)]
     findings: list[Finding] = []
-    if selection.enabled(PARSE_ERROR):
+    if judge or selection.enabled(PARSE_ERROR):
         for template in templates:
             findings.extend(_parse_error_findings(template, selection))
     by_kind: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
@@ -107,14 +122,21 @@ def lint(
             blocks=tuple(b for t in group for b in t.blocks),
             globals=_sam_globals(group),
         )
+        remembered = memo.module([t.path for t in group], context) if memo else None
         for resource in context.module:
             for r in by_kind.get((resource.format, resource.kind), ()):
+                rule_context = _for_rule(context, r, selection)
                 try:
-                    violations = list(r.check_resource(resource, context))
+                    if remembered is None:
+                        placed = _check(r, resource, rule_context, selection)
+                    else:
+                        placed = remembered.findings(r, resource, rule_context, selection, _check)
                 except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
                     on_rule_error(r, f"{resource.path}: {resource.address}", error)
                     continue
-                findings.extend(_place(r, selection, resource_default=resource, found=violations))
+                findings.extend(placed)
+        if remembered is not None:
+            remembered.finish()
     seen = templates if project is None else project
     kept = {t.path for t in templates}
     for fmt in Format:
@@ -128,14 +150,29 @@ def lint(
                 continue
             try:
                 blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
-                violations = list(r.check_project(Context(project=everything, blocks=blocks)))
+                whole = Context(project=everything, blocks=blocks)
+                violations = list(r.check_project(_for_rule(whole, r, selection)))
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)
                 continue
             placed = _place(r, selection, resource_default=None, found=violations)
             findings.extend(f for f in placed if f.path in kept)
+    judged = {r.code for r in active} | {PARSE_ERROR.code} if judge else None
+    findings = apply_suppressions(findings, templates, selection, judged)
+    if judge:
+        findings = [f for f in findings if selection.enabled(f.rule)]
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _check(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:
+    violations = list(r.check_resource(resource, context))
+    return _place(r, selection, resource_default=resource, found=violations)
+
+
+def _for_rule(context: Context, r: Rule, selection: Selection) -> Context:
+    options = selection.options.get(r.code)
+    return replace(context, options=options) if options else context
 
 
 def _modules(templates: Sequence[Template]) -> list[list[Template]]:

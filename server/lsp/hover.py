@@ -63,9 +63,16 @@ def finding_markdown(finding: Finding, value_text: str) -> str:
     return "\n".join(lines)
 
 
-def resource_markdown(resource: Resource, rules: Sequence[Rule]) -> str:
-    """For a resource header without findings: the rules checked and what stayed unknown."""
-    lines = [f"**{resource.address}** ({resource.kind}): no iacperf findings", ""]
+def resource_markdown(
+    resource: Resource, rules: Sequence[Rule], findings: Sequence[Finding] = ()
+) -> str:
+    """For a resource header without a finding on it: the rules checked, the findings
+    elsewhere in the resource, and what stayed unknown."""
+    if findings:
+        where = ", ".join(f"{f.code} (line {f.range.start.line + 1})" for f in findings)
+        lines = [f"**{resource.address}** ({resource.kind}): {where}", ""]
+    else:
+        lines = [f"**{resource.address}** ({resource.kind}): no iacperf findings", ""]
     if rules:
         lines.append("Checked: " + ", ".join(f"{r.code} {r.title}" for r in rules))
     else:

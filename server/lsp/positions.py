@@ -29,7 +29,9 @@ def to_client_position(
         last = len(lines) - 1
         return types.Position(line=last, character=codec.client_num_units(_line_text(lines, last)))
     text = _line_text(lines, position.line)
-    character = codec.client_num_units(text[: max(position.character, 0)])
+    prefix = text[: max(position.character, 0)]
+    # Every encoding counts one unit per ASCII character; the codec walks char by char.
+    character = len(prefix) if prefix.isascii() else codec.client_num_units(prefix)
     return types.Position(line=max(position.line, 0), character=character)
 
 

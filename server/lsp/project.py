@@ -16,8 +16,8 @@ from iacperf.rules.api import Rule
 from iacperf.rules.model import Format, Template
 from iacperf.server.analysis import DEFAULT_MAX_BYTES, read_text
 from iacperf.server.engine import Finding, Selection, lint
-from iacperf.server.parsing import detect, is_candidate, parse_text
-from iacperf.server.parsing.terraform import TerraformParse
+from iacperf.server.parsing import FileParse, detect, is_candidate, parse_text
+from iacperf.server.rule_memo import RuleMemo
 
 Log = Callable[[str], None]
 
@@ -25,7 +25,7 @@ Log = Callable[[str], None]
 @dataclass
 class _Entry:
     template: Template | None
-    parse: TerraformParse | None = None
+    parse: FileParse | None = None
     stamp: tuple[float, int] | None = None  # (mtime, size) for files read from disk
     open: bool = False
 
@@ -35,6 +35,8 @@ class Project:
     log: Log = print
     max_bytes: int = DEFAULT_MAX_BYTES
     entries: dict[str, _Entry] = field(default_factory=dict)
+    #: Findings of blocks an edit did not touch, reused on the next lint of their module.
+    memo: RuleMemo = field(default_factory=RuleMemo)
 
     # -- documents -----------------------------------------------------------
 
@@ -114,7 +116,13 @@ class Project:
         """Findings for every file of ``path``'s module (empty lists for clean files)."""
         paths = self.module_paths(path)
         group = self.templates(paths)
-        findings = lint(group, selection, on_rule_error=on_rule_error, project=self.all_templates())
+        findings = lint(
+            group,
+            selection,
+            on_rule_error=on_rule_error,
+            project=self.all_templates(),
+            memo=self.memo,
+        )
         by_path: dict[str, list[Finding]] = {t.path: [] for t in group}
         for finding in findings:
             by_path.setdefault(finding.path, []).append(finding)

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from iacperf.rules.model import Format, Syntax, Template
-from iacperf.server.parsing.cloudformation import parse_cloudformation
+from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_cloudformation
 from iacperf.server.parsing.terraform import TerraformParse, parse_terraform
 from iacperf.server.parsing.terraform_json import parse_terraform_json
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
 YAML_SUFFIXES = (".yaml", ".yml", ".template")
 JSON_SUFFIXES = (".json",)
+
+#: What a parse keeps for the next parse of the same file (its chunk cache).
+FileParse = TerraformParse | CloudFormationParse
 
 
 def detect(path: str) -> tuple[Format, Syntax] | None:
@@ -31,18 +36,27 @@ def is_candidate(path: str) -> bool:
 
 
 def parse_text(
-    path: str, text: str, previous: TerraformParse | None = None
-) -> tuple[Template | None, TerraformParse | None]:
-    """Parse one file's text. Returns (template or None if not IaC, Terraform block cache)."""
+    path: str, text: str, previous: FileParse | None = None
+) -> tuple[Template | None, FileParse | None]:
+    """Parse one file's text. Returns (template or None if not IaC, the chunk cache the
+    next parse of this file may start from)."""
     kind = detect(path)
     if kind is None:
         return None, None
     fmt, syntax = kind
     if fmt is Format.TERRAFORM and syntax is Syntax.HCL:
-        parse = parse_terraform(path, text, previous)
+        parse = parse_terraform(path, text, _only(previous, TerraformParse))
         return parse.template, parse
     if fmt is Format.TERRAFORM:
         return parse_terraform_json(path, text), None
     if syntax is Syntax.YAML and text.lstrip().startswith("{"):
         syntax = Syntax.JSON if path.lower().endswith(".template") else syntax
-    return parse_cloudformation(path, text, syntax), None
+    cfn = parse_cloudformation(path, text, syntax, _only(previous, CloudFormationParse))
+    return cfn.template, (cfn if cfn.template is not None else None)
+
+
+_P = TypeVar("_P", TerraformParse, CloudFormationParse)
+
+
+def _only(previous: FileParse | None, kind: type[_P]) -> _P | None:
+    return previous if isinstance(previous, kind) else None

@@ -10,7 +10,8 @@ so; any other YAML or JSON file is ignored quietly (``parse_cloudformation`` ret
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 
 import yaml
 
@@ -26,11 +27,15 @@ from iacperf.rules.model import (
     ScalarNode,
     SequenceNode,
     SourceRange,
+    Suppression,
     Syntax,
     Template,
     Variable,
 )
+from iacperf.server.parsing.cfn_chunks import split_yaml
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
+from iacperf.server.parsing.suppression_comments import _inside_scalars, yaml_suppressions
+from iacperf.server.parsing.suppression_metadata import cloudformation_suppressions
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 # Cheap textual test before any parse: most YAML in a repository is not CloudFormation.
@@ -39,36 +44,263 @@ _LOOKS_LIKE_CFN = re.compile(
 )
 _SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"}
 _TAG = "tag:yaml.org,2002:"
+_CACHE_LIMIT = 5_000
 
 
 def looks_like_cloudformation(text: str) -> bool:
     return _LOOKS_LIKE_CFN.search(text) is not None
 
 
-def parse_cloudformation(path: str, text: str, syntax: Syntax) -> Template | None:
+@dataclass
+class CloudFormationParse:
+    """A parsed file plus the chunk cache the next parse of the same file starts from."""
+
+    template: Template | None
+    #: Chunk text -> what it parsed to, ranges relative to the chunk's first line.
+    cache: dict[str, ParsedChunk] = field(default_factory=dict, repr=False)
+    #: How many resource chunks were parsed in this parse (the rest came from cache).
+    parsed_chunks: int = 0
+    chunk_count: int = 0
+    #: False when the whole document was parsed at once (a fallback, or nothing to cut).
+    chunked: bool = False
+    #: The "rest" document's text and root, reused while the text stays the same.
+    rest: tuple[str, Node | None] | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedChunk:
+    """One resource chunk: its entry or why it does not parse; ranges relative to it."""
+
+    entry: Entry | None
+    error: ParseError | None = None
+
+
+def parse_cloudformation(
+    path: str, text: str, syntax: Syntax, previous: CloudFormationParse | None = None
+) -> CloudFormationParse:
+    """The template (None when not CloudFormation) and what the next parse starts from.
+
+    Without ``previous`` (a file read once) the whole document is parsed, every range
+    absolute, unless it has a syntax error that one resource chunk holds. With it (an
+    open document being edited) resources are parsed chunk by
+    chunk, unchanged chunks taken from ``previous``, each resource's ranges relative to
+    its ``line_offset``."""
+    if not looks_like_cloudformation(text):
+        return CloudFormationParse(None)
+    if previous is None:
+        whole = parse_whole(path, text, syntax)
+        if whole is not None and whole.errors:
+            # A syntax error inside one resource costs that resource only, as it does
+            # while the document is edited.
+            pieces = _parse_chunked(path, text, syntax, CloudFormationParse(None))
+            if pieces is not None and pieces.template is not None:
+                return pieces
+        return CloudFormationParse(whole)
+    chunked = _parse_chunked(path, text, syntax, previous)
+    if chunked is not None:
+        return chunked
+    return CloudFormationParse(parse_whole(path, text, syntax))
+
+
+def _parse_chunked(
+    path: str, text: str, syntax: Syntax, previous: CloudFormationParse
+) -> CloudFormationParse | None:
+    """The template from its resource chunks, or None when the whole document must be
+    parsed at once: cutting is not safe, or the pieces disagree with the whole."""
+    if syntax is not Syntax.YAML:
+        return None
+    layout = split_yaml(text)
+    if layout is None or not layout.chunks:
+        return None
+    old_cache = previous.cache
+    cache: dict[str, ParsedChunk] = {}
+    parsed = 0
+    for chunk in layout.chunks:
+        if chunk.text not in cache:
+            hit = old_cache.get(chunk.text)
+            if hit is None:
+                hit = _parse_yaml_chunk(chunk.text)
+                parsed += 1
+            cache[chunk.text] = hit
+    rest = previous.rest
+    if rest is None or rest[0] != layout.rest:
+        rest_root, error = read_document(layout.rest, syntax)
+        if error is not None:
+            return None  # the whole-document behaviour: one error for the file
+        rest = (layout.rest, rest_root)
+    if not isinstance(rest[1], MappingNode):
+        return None
+    placed: list[tuple[Entry, int]] = []
+    errors: list[ParseError] = []
+    names: set[str] = set()
+    for chunk in layout.chunks:
+        hit = cache[chunk.text]
+        if hit.entry is None:
+            if read_document(text, syntax)[1] is None:
+                return None  # it fails alone only: something we did not foresee
+            assert hit.error is not None
+            errors.append(ParseError(hit.error.message, hit.error.range.shifted(chunk.start_line)))
+            continue
+        if hit.entry.key in names:
+            return None  # duplicate logical ids: the whole parse decides
+        names.add(hit.entry.key)
+        placed.append((hit.entry, chunk.start_line))
+    root = _with_resources(rest[1], placed, layout.indent)
+    _keep_recent(cache, old_cache)
+    result = CloudFormationParse(None, cache, parsed, len(layout.chunks), True, rest)
+    if root is None or not _is_template(root):
+        return result
+    newline = "\r\n" if "\r\n" in text else "\n"
+    template = _template(path, syntax, root, newline, placed, tuple(errors))
+    if "iacperf" in text:
+        template = replace(template, suppressions=_chunked_suppressions(text, template, rest[1]))
+    result.template = template
+    return result
+
+
+def _parse_yaml_chunk(text: str) -> ParsedChunk:
+    root, error = read_document(text, Syntax.YAML)
+    if error is not None:
+        return ParsedChunk(None, error)
+    if isinstance(root, MappingNode) and len(root.entries) == 1:
+        return ParsedChunk(root.entries[0])
+    return ParsedChunk(None, _error("YAML syntax error: expected a resource entry", _first(text)))
+
+
+def _first(text: str) -> Position:
+    """The start of the first line that is neither blank nor a comment."""
+    for index, line in enumerate(text.split("\n")):
+        content = line.lstrip(" ")
+        if content.strip() and not content.startswith("#"):
+            return Position(index, len(line) - len(content))
+    return Position(0, 0)
+
+
+def _with_resources(
+    rest: MappingNode, placed: Sequence[tuple[Entry, int]], indent: int
+) -> MappingNode | None:
+    """``rest`` with its (emptied) ``Resources`` entry holding the parsed resources. Their
+    ranges stay relative to their resource's line offset: use ``Template.resources``."""
+    for index, entry in enumerate(rest.entries):
+        if entry.key != "Resources":
+            continue
+        if not placed:
+            return rest
+        first, first_offset = placed[0]
+        last, last_offset = placed[-1]
+        span = SourceRange(
+            first.range.start.shifted(first_offset), last.range.end.shifted(last_offset)
+        )
+        section = MappingNode(span, tuple(e for e, _ in placed), indent=indent)
+        filled = replace(entry, value=section, range=SourceRange(entry.range.start, span.end))
+        entries = rest.entries[:index] + (filled,) + rest.entries[index + 1 :]
+        return replace(rest, entries=entries)
+    return None
+
+
+def _keep_recent(cache: dict[str, ParsedChunk], old: dict[str, ParsedChunk]) -> None:
+    """Keep recently seen chunks too: undo and retyping hit the cache."""
+    for key, value in old.items():
+        if len(cache) >= _CACHE_LIMIT:
+            break
+        cache.setdefault(key, value)
+
+
+def _chunked_suppressions(
+    text: str, template: Template, rest: MappingNode
+) -> tuple[Suppression, ...]:
+    """What ``parse_whole`` finds, from pieces whose ranges are relative to their chunk."""
+    found: list[Suppression] = []
+    for resource in template.resources:
+        for item in cloudformation_suppressions(_NO_ROOT, (resource,), True):
+            found.append(_shifted(item, resource.line_offset))
+    assert template.root is not None
+    found.extend(cloudformation_suppressions(template.root, (), True))
+    comments = list(yaml_suppressions(text, None))
+    if comments:
+        kept = []
+        for comment in comments:
+            node, offset = _owner(template.resources, rest, comment.range.start.line)
+            point = comment.range.start.shifted(-offset)
+            if point not in _inside_scalars(node, [point]):
+                kept.append(comment)
+        found[:0] = kept
+    return tuple(found)
+
+
+_NO_ROOT = MappingNode(SourceRange(Position(0, 0), Position(0, 0)), ())
+
+
+def _owner(resources: Sequence[Resource], rest: Node, line: int) -> tuple[Node, int]:
+    """The tree holding ``line`` and that tree's line offset."""
+    for resource in resources:
+        offset = resource.line_offset
+        if resource.range.start.line + offset <= line <= resource.range.end.line + offset:
+            return resource.node, offset
+    return rest, 0
+
+
+def _shifted(item: Suppression, lines: int) -> Suppression:
+    if not lines:
+        return item
+    return replace(
+        item,
+        line=item.line + lines,
+        range=item.range.shifted(lines),
+        target=item.target + lines,
+        removal=item.removal.shifted(lines) if item.removal is not None else None,
+        codes_range=item.codes_range.shifted(lines) if item.codes_range is not None else None,
+    )
+
+
+def parse_whole(path: str, text: str, syntax: Syntax) -> Template | None:
     """The template, a template holding only a syntax error, or None when not CloudFormation."""
     if not looks_like_cloudformation(text):
         return None
     newline = "\r\n" if "\r\n" in text else "\n"
+    root, error = read_document(text, syntax)
+    if error is not None:
+        return _broken(path, syntax, error, text)
+    if not isinstance(root, MappingNode) or not _is_template(root):
+        return None
+    template = _template(path, syntax, root, newline)
+    if "iacperf" not in text:
+        return template
+    found = cloudformation_suppressions(root, template.resources, syntax is Syntax.YAML)
+    if syntax is Syntax.YAML:
+        found = yaml_suppressions(text, root) + found
+    return replace(template, suppressions=found) if found else template
+
+
+def read_document(text: str, syntax: Syntax) -> tuple[Node | None, ParseError | None]:
+    """The document's root node (None for an empty or multi-document YAML stream), or
+    why it does not parse."""
     try:
-        root = _json_intrinsics(parse_json(text)) if syntax is Syntax.JSON else _compose_yaml(text)
+        if syntax is Syntax.JSON:
+            return _json_intrinsics(parse_json(text)), None
+        return _compose_yaml(text), None
     except JsonSyntaxError as error:
-        return _broken(path, syntax, f"JSON syntax error: {error}", error.position, newline)
+        return None, _error(f"JSON syntax error: {error}", error.position)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line, mark.column) if mark is not None else Position(0, 0)
         reason = error.problem or error.context or "invalid YAML"
-        return _broken(path, syntax, f"YAML syntax error: {reason}", position, newline)
+        return None, _error(f"YAML syntax error: {reason}", position)
     except (yaml.YAMLError, RecursionError, ValueError) as error:
-        return _broken(path, syntax, f"YAML error: {error}", Position(0, 0), newline)
-    if not isinstance(root, MappingNode) or not _is_template(root):
-        return None
-    return _template(path, syntax, root, newline)
+        return None, _error(f"YAML error: {error}", Position(0, 0))
 
 
-def _broken(path: str, syntax: Syntax, message: str, at: Position, newline: str) -> Template:
-    error = ParseError(message, SourceRange(at, at))
-    return Template(path, Format.CLOUDFORMATION, syntax, errors=(error,), newline=newline)
+def _error(message: str, at: Position) -> ParseError:
+    return ParseError(message, SourceRange(at, at))
+
+
+def _broken(path: str, syntax: Syntax, error: ParseError, text: str) -> Template:
+    # Comments count in YAML that does not parse, so "ignore-file PERF000" works.
+    found = yaml_suppressions(text, None) if syntax is Syntax.YAML else ()
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Template(
+        path, Format.CLOUDFORMATION, syntax, errors=(error,), newline=newline, suppressions=found
+    )
 
 
 def _is_template(root: MappingNode) -> bool:
@@ -89,21 +321,34 @@ def _is_template(root: MappingNode) -> bool:
     return False
 
 
-def _template(path: str, syntax: Syntax, root: MappingNode, newline: str) -> Template:
+def _template(
+    path: str,
+    syntax: Syntax,
+    root: MappingNode,
+    newline: str,
+    placed: Sequence[tuple[Entry, int]] | None = None,
+    errors: tuple[ParseError, ...] = (),
+) -> Template:
+    """``placed``: the resource entries with their line offsets, when parsed apart from
+    ``root``; by default the entries of ``root``'s ``Resources`` at offset 0."""
+    if placed is None:
+        section = root.get("Resources")
+        placed = []
+        if section is not None and isinstance(section.value, MappingNode):
+            placed = [(entry, 0) for entry in section.value.entries]
     resources: list[Resource] = []
     variables: list[Variable] = []
     indent_unit = 0
-    section = root.get("Resources")
-    if section is not None and isinstance(section.value, MappingNode):
-        for entry in section.value.entries:
-            if not isinstance(entry.value, MappingNode):
-                continue
-            kind_entry = entry.value.get("Type")
-            if kind_entry is None or not isinstance(kind_entry.value, ScalarNode):
-                continue
-            if not indent_unit and entry.value.indent:
-                indent_unit = entry.value.indent - entry.key_range.start.character
-            resources.append(_resource(path, syntax, entry, str(kind_entry.value.value), newline))
+    for entry, offset in placed:
+        if not isinstance(entry.value, MappingNode):
+            continue
+        kind_entry = entry.value.get("Type")
+        if kind_entry is None or not isinstance(kind_entry.value, ScalarNode):
+            continue
+        if not indent_unit and entry.value.indent:
+            indent_unit = entry.value.indent - entry.key_range.start.character
+        kind = str(kind_entry.value.value)
+        resources.append(_resource(path, syntax, entry, kind, newline, offset))
     parameters = root.get("Parameters")
     if parameters is not None and isinstance(parameters.value, MappingNode):
         for entry in parameters.value.entries:
@@ -116,6 +361,7 @@ def _template(path: str, syntax: Syntax, root: MappingNode, newline: str) -> Tem
         syntax=syntax,
         resources=tuple(_with_unit(r, unit) for r in resources),
         variables=tuple(variables),
+        errors=errors,
         root=root,
         newline=newline,
         indent_unit=unit,
@@ -128,7 +374,9 @@ def _with_unit(resource: Resource, unit: int) -> Resource:
     return replace(resource, indent_unit=unit)
 
 
-def _resource(path: str, syntax: Syntax, entry: Entry, kind: str, newline: str) -> Resource:
+def _resource(
+    path: str, syntax: Syntax, entry: Entry, kind: str, newline: str, offset: int
+) -> Resource:
     assert isinstance(entry.value, MappingNode)
     properties = entry.value.get("Properties")
     if properties is not None and isinstance(properties.value, MappingNode):
@@ -146,6 +394,7 @@ def _resource(path: str, syntax: Syntax, entry: Entry, kind: str, newline: str) 
         header_range=entry.key_range,
         body=body,
         node=entry.value,
+        line_offset=offset,
         newline=newline,
     )
 

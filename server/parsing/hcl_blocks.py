@@ -10,11 +10,17 @@ A block that is never closed (half-typed) would swallow the rest of the file; a 
 that starts a new top-level block at column 0 ends it instead, so only the broken block
 loses its findings. The next block keeps its leading comments, so its text, the cache
 key, is the same as before the break.
+
+On a keystroke ``relayout`` re-scans only from the last settled chunk before the edit
+until the scan settles on a boundary the previous scan had settled on too: the scanner
+is back at top level there with nothing carried over, so the rest is the old chunks,
+shifted by the lines the edit added or removed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 _TOKEN = re.compile(r"""\\.|\$\{|%\{|<<-?[A-Za-z][A-Za-z0-9._-]*\r?\n|["{}\[\]()\n]|\#|//|/\*""")
@@ -35,16 +41,89 @@ class Chunk:
         return self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """A text cut into chunks; ``settled[i]`` when chunk ``i`` ends at top level with
+    nothing open, a point the scan reaches whatever came before it."""
+
+    text: str
+    chunks: tuple[Chunk, ...]
+    settled: tuple[bool, ...]
+
+
 def split_blocks(text: str) -> list[Chunk]:
     """Cut ``text`` into consecutive whole-line chunks, one per top-level item."""
-    chunks: list[Chunk] = []
+    return [chunk for chunk, _ in _scan(text, 0, 0)]
+
+
+def layout(text: str) -> Layout:
+    scanned = list(_scan(text, 0, 0))
+    return Layout(text, tuple(c for c, _ in scanned), tuple(s for _, s in scanned))
+
+
+def relayout(previous: Layout, text: str) -> Layout:
+    """``layout(text)``, re-scanning only around what changed since ``previous``."""
+    old, chunks, settled = previous.text, previous.chunks, previous.settled
+    if text == old:
+        return previous
+    # Unchanged chunks at the start, up to the last one that ends settled.
+    keep = start = offset = 0
+    for index, chunk in enumerate(chunks):
+        if not text.startswith(chunk.text, offset):
+            break
+        offset += len(chunk.text)
+        if settled[index]:
+            keep, start = index + 1, offset
+    # Unchanged chunks at the end, clear of the kept start.
+    room = min(len(text), len(old)) - start
+    tail = 0
+    first_tail = len(chunks)
+    for index in range(len(chunks) - 1, keep - 1, -1):
+        size = len(chunks[index].text)
+        if tail + size > room or not text.endswith(chunks[index].text, 0, len(text) - tail):
+            break
+        tail += size
+        first_tail = index
+    changed_end = len(text) - tail
+    delta = len(text) - len(old)
+    # Where a new scan may stop: old settled boundaries inside the unchanged end, as new
+    # offsets, mapped to the index of the old chunk that follows them.
+    resume: dict[int, int] = {}
+    end = len(old)
+    for index in range(len(chunks) - 1, max(first_tail, 1) - 1, -1):
+        end -= len(chunks[index].text)
+        if settled[index - 1]:
+            resume[end + delta] = index
+    line = chunks[keep - 1].start_line + chunks[keep - 1].text.count("\n") if keep else 0
+    new_chunks = list(chunks[:keep])
+    new_settled = list(settled[:keep])
+    position = start
+    for chunk, done in _scan(text, start, line):
+        new_chunks.append(chunk)
+        new_settled.append(done)
+        position += len(chunk.text)
+        follow = resume.get(position) if done and position >= changed_end else None
+        if follow is not None:
+            shift = chunk.start_line + chunk.text.count("\n") - chunks[follow].start_line
+            rest = chunks[follow:]
+            new_chunks.extend(
+                rest if not shift else (Chunk(c.start_line + shift, c.text) for c in rest)
+            )
+            new_settled.extend(settled[follow:])
+            break
+    return Layout(text, tuple(new_chunks), tuple(new_settled))
+
+
+def _scan(text: str, start: int, start_line: int) -> Iterator[tuple[Chunk, bool]]:
+    """Chunks from ``start`` (a settled point at line ``start_line``), each with whether
+    it ends settled."""
     stack: list[str] = []  # open '"' strings, 'i' interpolations, '{' '[' '(' brackets
-    chunk_start = 0  # offset of the current chunk
-    chunk_line = 0
-    line = 0
-    line_start = 0
+    chunk_start = start  # offset of the current chunk
+    chunk_line = start_line
+    line = start_line
+    line_start = start
     has_content = False
-    pos = 0
+    pos = start
     n = len(text)
     while pos < n:
         match = _TOKEN.search(text, pos)
@@ -58,7 +137,7 @@ def split_blocks(text: str) -> list[Chunk]:
                 stack.pop()
             elif token in ("${", "%{"):
                 stack.append("i")
-            elif token == "\n":
+            elif token.endswith("\n"):  # a newline, or "<<EOF\n" that ends in one
                 stack.pop()  # strings end at the line end; let the newline count below
                 pos -= 1
             continue
@@ -67,14 +146,14 @@ def split_blocks(text: str) -> list[Chunk]:
                 if not has_content and not _TRIVIA_LINE.fullmatch(text, line_start, pos - 1):
                     has_content = True
                 if has_content:
-                    chunks.append(Chunk(chunk_line, text[chunk_start:pos]))
+                    yield Chunk(chunk_line, text[chunk_start:pos]), True
                     chunk_start, chunk_line, has_content = pos, line + 1, False
             elif _TOP_LEVEL_START.match(text, pos):
                 # An unclosed block: the next top-level block starts a new chunk, with the
                 # blank and comment lines above it, as if the block had been closed.
                 stack.clear()
                 cut, cut_line = _trivia_before(text, chunk_start, pos, line + 1)
-                chunks.append(Chunk(chunk_line, text[chunk_start:cut]))
+                yield Chunk(chunk_line, text[chunk_start:cut]), False
                 chunk_start, chunk_line, has_content = cut, cut_line, False
             line += 1
             line_start = pos
@@ -115,8 +194,7 @@ def split_blocks(text: str) -> list[Chunk]:
             pos = end
         # escapes outside strings carry no meaning here
     if chunk_start < n:
-        chunks.append(Chunk(chunk_line, text[chunk_start:]))
-    return chunks
+        yield Chunk(chunk_line, text[chunk_start:]), False
 
 
 def _trivia_before(text: str, floor: int, pos: int, line: int) -> tuple[int, int]:

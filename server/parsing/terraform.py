@@ -7,6 +7,7 @@ block, so only the line offset changes); only changed blocks go through python-h
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 from iacperf.rules.model import (
@@ -20,7 +21,8 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
-from iacperf.server.parsing.hcl_blocks import Chunk, split_blocks
+from iacperf.server.parsing.hcl_blocks import Chunk, Layout, layout, relayout
+from iacperf.server.parsing.suppression_comments import hcl_suppressions
 
 _CACHE_LIMIT = 20_000
 
@@ -42,6 +44,22 @@ class TerraformParse:
     #: How many chunks went through python-hcl2 in this parse (the rest came from cache).
     parsed_chunks: int = 0
     chunk_count: int = 0
+    #: The text's chunks: the next parse re-scans only around its edit.
+    layout: Layout | None = field(default=None, repr=False)
+    #: What each chunk added to the template, by (text, first line, newline): a keystroke
+    #: rebuilds the resources of the chunks it touched only.
+    pieces: dict[tuple[str, int, str], _Piece] = field(default_factory=dict, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class _Piece:
+    """What one chunk, at one place in the file, adds to the template."""
+
+    resources: tuple[Resource, ...]
+    variables: tuple[Variable, ...]
+    blocks: tuple[TopBlock, ...]
+    error: ParseError | None
+    indent: int  # the indent unit its first indented resource shows; 0 when none
 
 
 def parse_terraform(path: str, text: str, previous: TerraformParse | None = None) -> TerraformParse:
@@ -49,7 +67,9 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
     old_cache = previous.cache if previous is not None else {}
     cache: dict[str, ParsedChunk] = {}
     parsed = 0
-    chunks = split_blocks(text)
+    old_layout = previous.layout if previous is not None else None
+    shape = relayout(old_layout, text) if old_layout is not None else layout(text)
+    chunks = shape.chunks
     for chunk in chunks:
         if chunk.text in cache:
             continue
@@ -64,8 +84,10 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
             if len(cache) >= _CACHE_LIMIT:
                 break
             cache.setdefault(key, value)
-    template = assemble(path, text, chunks, cache)
-    return TerraformParse(template, cache, parsed, len(chunks))
+    reuse = previous.pieces if previous is not None and previous.template.path == path else {}
+    pieces: dict[tuple[str, int, str], _Piece] = {}
+    template = assemble(path, text, chunks, cache, reuse, pieces)
+    return TerraformParse(template, cache, parsed, len(chunks), shape, pieces)
 
 
 def parse_chunk(text: str) -> ParsedChunk:
@@ -83,7 +105,16 @@ def parse_chunk(text: str) -> ParsedChunk:
     return ParsedChunk(tuple(converter.entries(body)))
 
 
-def assemble(path: str, text: str, chunks: list[Chunk], cache: dict[str, ParsedChunk]) -> Template:
+def assemble(
+    path: str,
+    text: str,
+    chunks: Sequence[Chunk],
+    cache: dict[str, ParsedChunk],
+    reuse: Mapping[tuple[str, int, str], _Piece] | None = None,
+    pieces: dict[tuple[str, int, str], _Piece] | None = None,
+) -> Template:
+    """The template of ``chunks``; ``reuse`` holds pieces built before, ``pieces`` (when
+    given) receives every piece this template is made of."""
     newline = "\r\n" if "\r\n" in text else "\n"
     resources: list[Resource] = []
     variables: list[Variable] = []
@@ -91,24 +122,18 @@ def assemble(path: str, text: str, chunks: list[Chunk], cache: dict[str, ParsedC
     errors: list[ParseError] = []
     indent_unit = 0
     for chunk in chunks:
-        parsed = cache[chunk.text]
-        offset = chunk.start_line
-        if parsed.error is not None:
-            errors.append(ParseError(parsed.error.message, parsed.error.range.shifted(offset)))
-        for entry in parsed.blocks:
-            blocks.append(TopBlock(entry, offset))
-            if not entry.is_block:
-                continue
-            if entry.key == "resource" and len(entry.labels) == 2:
-                assert isinstance(entry.value, MappingNode)
-                if not indent_unit and entry.value.indent:
-                    indent_unit = entry.value.indent - entry.range.start.character
-                resources.append(_resource(path, entry, offset, newline))
-            elif entry.key == "variable" and len(entry.labels) == 1:
-                assert isinstance(entry.value, MappingNode)
-                variables.append(
-                    Variable(entry.labels[0], entry.range, entry.value.get("default"), offset)
-                )
+        key = (chunk.text, chunk.start_line, newline)
+        piece = reuse.get(key) if reuse else None
+        if piece is None:
+            piece = _piece(path, cache[chunk.text], chunk.start_line, newline)
+        if pieces is not None:
+            pieces[key] = piece
+        if piece.error is not None:
+            errors.append(piece.error)
+        blocks.extend(piece.blocks)
+        resources.extend(piece.resources)
+        variables.extend(piece.variables)
+        indent_unit = indent_unit or piece.indent
     unit = indent_unit if 0 < indent_unit <= 8 else 2
     if unit != 2:
         resources = [replace(r, indent_unit=unit) for r in resources]
@@ -122,6 +147,34 @@ def assemble(path: str, text: str, chunks: list[Chunk], cache: dict[str, ParsedC
         errors=tuple(errors),
         newline=newline,
         indent_unit=unit,
+        suppressions=hcl_suppressions(text, chunks),
+    )
+
+
+def _piece(path: str, parsed: ParsedChunk, offset: int, newline: str) -> _Piece:
+    resources: list[Resource] = []
+    variables: list[Variable] = []
+    indent = 0
+    for entry in parsed.blocks:
+        if not entry.is_block:
+            continue
+        if entry.key == "resource" and len(entry.labels) == 2:
+            assert isinstance(entry.value, MappingNode)
+            if not indent and entry.value.indent:
+                indent = entry.value.indent - entry.range.start.character
+            resources.append(_resource(path, entry, offset, newline))
+        elif entry.key == "variable" and len(entry.labels) == 1:
+            assert isinstance(entry.value, MappingNode)
+            variables.append(
+                Variable(entry.labels[0], entry.range, entry.value.get("default"), offset)
+            )
+    error = parsed.error
+    return _Piece(
+        tuple(resources),
+        tuple(variables),
+        tuple(TopBlock(entry, offset) for entry in parsed.blocks),
+        ParseError(error.message, error.range.shifted(offset)) if error is not None else None,
+        indent,
     )
 
 

@@ -26,6 +26,7 @@ from iacperf.rules.model import (
 )
 from iacperf.server.parsing.hcl_templates import interpolates, template_references
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
+from iacperf.server.parsing.suppression_metadata import terraform_json_suppressions
 
 
 def parse_terraform_json(path: str, text: str) -> Template:
@@ -79,6 +80,9 @@ def parse_terraform_json(path: str, text: str) -> Template:
         blocks=tuple(TopBlock(entry, 0) for entry in root.entries),
         root=root,
         newline=newline,
+        suppressions=terraform_json_suppressions(root, resources)
+        if "iacperf:ignore" in text
+        else (),
     )
 
 

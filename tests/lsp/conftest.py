@@ -1,34 +1,40 @@
-"""pytest-lsp drives the real server over stdio (``python -m iacperf.server``)."""
+"""pytest-lsp drives the real server over stdio (``python -m iacperf.server``).
+
+Two fixtures, each parametrised over the VS Code and Neovim capability presets:
+``client`` is a fresh server per test in an empty ``tmp_path`` workspace; ``shared`` is
+one server per test module (tests there use their own sub-folders of ``shared.root``).
+Modules using ``shared`` run in a module-scoped event loop
+(``pytestmark = pytest.mark.asyncio(loop_scope="module")``).
+"""
 
 from __future__ import annotations
 
-import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 import pytest_lsp
-from lsprotocol import types
-from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
+from pytest_lsp import client_capabilities
 
-SERVER = [sys.executable, "-m", "iacperf.server"]
+from .support import CONFIG, Client, start_session
+
+PRESETS = ["visual-studio-code", "neovim"]
 
 
-@pytest_lsp.fixture(
-    params=["visual-studio-code", "neovim"],
-    config=ClientServerConfig(server_command=SERVER),
-)
-async def client(request, lsp_client: LanguageClient, tmp_path):  # type: ignore[no-untyped-def]
-    registrations: list[types.Registration] = []
+@pytest_lsp.fixture(params=PRESETS, config=CONFIG)
+async def client(
+    request: pytest.FixtureRequest, lsp_client: Client, tmp_path: Path
+) -> AsyncIterator[Client]:
+    await start_session(lsp_client, client_capabilities(request.param), tmp_path)
+    yield lsp_client
+    await lsp_client.shutdown_session()
 
-    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
-    def register(params: types.RegistrationParams) -> None:
-        registrations.extend(params.registrations)
 
-    lsp_client.registrations = registrations  # type: ignore[attr-defined]
-    await lsp_client.initialize_session(
-        types.InitializeParams(
-            capabilities=client_capabilities(request.param),
-            root_uri=tmp_path.as_uri(),
-            workspace_folders=[types.WorkspaceFolder(uri=tmp_path.as_uri(), name="ws")],
-        )
-    )
+@pytest_lsp.fixture(params=PRESETS, config=CONFIG, scope="module")
+async def shared(
+    request: pytest.FixtureRequest, lsp_client: Client, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Client]:
+    root = tmp_path_factory.mktemp("workspace")
+    await start_session(lsp_client, client_capabilities(request.param), root)
     yield lsp_client
     await lsp_client.shutdown_session()

@@ -1,26 +1,16 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 from lsprotocol import types
-from pytest_lsp import LanguageClient
+
+from .support import Client, expect, keys
 
 TF = 'resource "aws_ebs_volume" "data" {\n  size = 100\n  type = "gp2"\n}\n'
 
 
-async def test_open_gives_diagnostics(client: LanguageClient, tmp_path: Path) -> None:
-    path = tmp_path / "main.tf"
+async def test_open_gives_diagnostics(client: Client) -> None:
+    path = client.root / "main.tf"
     path.write_text(TF)
-    uri = path.as_uri()
-    client.text_document_did_open(
-        types.DidOpenTextDocumentParams(
-            text_document=types.TextDocumentItem(uri=uri, language_id="terraform", version=1, text=TF)
-        )
-    )
-    while True:
-        await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-        if uri in client.diagnostics:
-            break
-    diags = client.diagnostics[uri]
-    print(diags)
-    assert [d.code for d in diags] == ["PERF019"]
+    uri = client.open(path, TF)
+    diagnostics = await client.diagnostics_for(uri, 1)
+    assert keys(diagnostics) == [expect("PERF019", client.span(TF, 2, '"gp2"'))]
+    assert diagnostics[0].severity == types.DiagnosticSeverity.Warning

@@ -1,0 +1,187 @@
+"""Remembers what resource and module rules found, so a keystroke re-runs only what it touched.
+
+The language server re-lints a whole module on every edit, but the incremental parse
+hands back the very same ``Resource`` objects for every block the edit did not touch. A
+rule's findings for a resource can be reused when the resource is the same object and
+every part of the context the rule read last time is unchanged. What a rule reads is
+recorded while it runs: ``module_of_kind(kind)`` and ``blocks_of(type)`` make it depend on
+the resources of that kind or the blocks of that type only; reading ``module``,
+``blocks``, ``project`` or ``globals`` directly makes it depend on all of them. A part of
+the context counts as unchanged when it holds the very same objects as before.
+
+Owned by one thread (the language server's analysis worker).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from iacperf.rules.api import Context, Rule
+from iacperf.rules.model import MappingNode, Resource, TopBlock
+
+Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
+_WHOLE = frozenset({"module", "blocks", "project", "globals"})
+
+
+class _Index:
+    """One lint's view of a module context: resources by kind, blocks by type."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self._kinds: dict[str, tuple[Resource, ...]] | None = None
+        self._types: dict[str, tuple[TopBlock, ...]] | None = None
+
+    def of_kind(self, kind: str) -> tuple[Resource, ...]:
+        if self._kinds is None:
+            kinds: dict[str, list[Resource]] = {}
+            for resource in self.context.module:
+                kinds.setdefault(resource.kind, []).append(resource)
+            self._kinds = {k: tuple(v) for k, v in kinds.items()}
+        return self._kinds.get(kind, ())
+
+    def of_type(self, block_type: str) -> tuple[TopBlock, ...]:
+        if self._types is None:
+            types: dict[str, list[TopBlock]] = {}
+            for block in self.context.blocks:
+                types.setdefault(block.entry.key, []).append(block)
+            self._types = {k: tuple(v) for k, v in types.items()}
+        return self._types.get(block_type, ())
+
+    def objects(self, dependency: Dependency) -> tuple[object, ...]:
+        what = dependency[0]
+        if what == "kind":
+            return self.of_kind(dependency[1])
+        if what == "blocks" and len(dependency) == 2:
+            return self.of_type(dependency[1])
+        if what == "globals":
+            return (self.context.globals,)
+        value: tuple[object, ...] = getattr(self.context, what)
+        return value
+
+
+@dataclass(frozen=True)
+class _Recording(Context):
+    """The rule's context, noting what the rule reads."""
+
+    index: _Index | None = field(default=None, compare=False, repr=False)
+    reads: set[Dependency] = field(default_factory=set, compare=False, repr=False)
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in _WHOLE:
+            object.__getattribute__(self, "reads").add((name,))
+        return object.__getattribute__(self, name)
+
+    def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
+        reads: set[Dependency] = object.__getattribute__(self, "reads")
+        index: _Index = object.__getattribute__(self, "index")
+        reads.update(("kind", kind) for kind in kinds)
+        if len(kinds) == 1:
+            return iter(index.of_kind(kinds[0]))
+        return Context(module=index.context.module).module_of_kind(*kinds)
+
+    def blocks_of(self, block_type: str) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
+        reads: set[Dependency] = object.__getattribute__(self, "reads")
+        index: _Index = object.__getattribute__(self, "index")
+        reads.add(("blocks", block_type))
+        return Context(blocks=index.of_type(block_type)).blocks_of(block_type)
+
+
+@dataclass
+class _State:
+    objects: tuple[object, ...]  # kept alive, so identity comparisons stay sound
+    version: int
+
+
+@dataclass
+class _Entry:
+    resource: Resource
+    selection: object
+    options: object
+    reads: tuple[tuple[Dependency, int], ...]
+    findings: list[Any]
+
+
+@dataclass
+class RuleMemo:
+    """Findings of resource and module rules per (module, rule, resource)."""
+
+    _entries: dict[tuple[str, ...], dict[tuple[str, int], _Entry]] = field(default_factory=dict)
+    _states: dict[tuple[tuple[str, ...], Dependency], _State] = field(default_factory=dict)
+    _versions: Iterator[int] = field(default_factory=itertools.count)
+    hits: int = 0
+    misses: int = 0
+
+    def module(self, group: Sequence[str], context: Context) -> ModuleMemo:
+        """The memo for one lint of one module (``group``: its files' paths)."""
+        key = tuple(group)
+        return ModuleMemo(self, key, _Index(context), self._entries.get(key, {}))
+
+    def _finish(self, key: tuple[str, ...], entries: dict[tuple[str, int], _Entry]) -> None:
+        self._entries[key] = entries  # only what this lint used: the rest is gone
+
+    def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
+        objects = index.objects(dependency)
+        state = self._states.get((key, dependency))
+        if state is not None and _same(state.objects, objects):
+            return state.version
+        version = next(self._versions)
+        self._states[(key, dependency)] = _State(objects, version)
+        return version
+
+
+@dataclass
+class ModuleMemo:
+    memo: RuleMemo
+    key: tuple[str, ...]
+    index: _Index
+    previous: dict[tuple[str, int], _Entry]
+    current: dict[tuple[str, int], _Entry] = field(default_factory=dict)
+    _versions: dict[Dependency, int] = field(default_factory=dict)
+
+    def findings(
+        self,
+        rule: Rule,
+        resource: Resource,
+        context: Context,
+        selection: Any,
+        run: Callable[[Rule, Resource, Context, Any], list[Any]],
+    ) -> list[Any]:
+        """``run(rule, resource, context, selection)``, or what it returned last time when
+        nothing it read has changed. Exceptions propagate and nothing is kept."""
+        slot = (rule.code, id(resource))
+        entry = self.previous.get(slot)
+        if (
+            entry is not None
+            and entry.resource is resource
+            and entry.selection == selection
+            and entry.options == context.options
+            and all(self._version(dep) == version for dep, version in entry.reads)
+        ):
+            self.memo.hits += 1
+            self.current[slot] = entry
+            return entry.findings
+        self.memo.misses += 1
+        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(Context)}
+        recording = _Recording(**fields, index=self.index)
+        found = run(rule, resource, recording, selection)
+        reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
+        self.current[slot] = _Entry(resource, selection, context.options, reads, found)
+        return found
+
+    def finish(self) -> None:
+        self.memo._finish(self.key, self.current)
+
+    def _version(self, dependency: Dependency) -> int:
+        version = self._versions.get(dependency)
+        if version is None:
+            version = self.memo._version(self.key, dependency, self.index)
+            self._versions[dependency] = version
+        return version
+
+
+def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
