@@ -283,12 +283,6 @@ def test_fixed_line_loses_its_diagnostic_and_the_other_stays(run: Run) -> None:
     assert len(run.result["diagnostics_after_fix"]) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: Neovim 0.11 pulls diagnostics but has no workspace/diagnostic/refresh, "
-    "and the server neither pushes nor refreshes a pulled file when another file of its "
-    "module changes, so main.tf keeps PERF046 until main.tf itself is edited",
-)
 def test_edit_in_one_module_file_updates_the_other(run: Run) -> None:
     run.require("module_edit")
     checked = run.result["files"][MODULE[0]]
