@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 _TF_RESOURCE = re.compile(r'resource\s+"')
+_TF_ANY_BLOCK = re.compile(r'[a-z_]+(?:\s+"[^"]*")*\s*\{\s*$')
 _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\s*$")
 _TF_STRING = re.compile(r'"[^"\\$%]*"')
 _JSON_STRING = re.compile(r'"[^"\\]*"')
@@ -34,13 +35,14 @@ class Edit:
 def resource_lines(kind: str, lines: list[str]) -> list[int]:
     """Indexes of the lines inside resource blocks (outside heredocs for Terraform)."""
     if kind == "terraform":
-        return _terraform_lines(lines)
+        # A file of variables or outputs only: its blocks stand in for resources.
+        return _terraform_lines(lines, _TF_RESOURCE) or _terraform_lines(lines, _TF_ANY_BLOCK)
     if kind == "yaml":
         return _yaml_lines(lines)
     return _json_lines(lines)
 
 
-def _terraform_lines(lines: list[str]) -> list[int]:
+def _terraform_lines(lines: list[str], header: re.Pattern[str]) -> list[int]:
     inside, heredoc, found = False, None, []
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
@@ -49,7 +51,7 @@ def _terraform_lines(lines: list[str]) -> list[int]:
                 heredoc = None
             continue
         if not inside:
-            inside = _TF_RESOURCE.match(body) is not None
+            inside = header.match(body) is not None
             continue
         if body.startswith("}"):
             inside = False
@@ -63,16 +65,20 @@ def _terraform_lines(lines: list[str]) -> list[int]:
 
 
 def _yaml_lines(lines: list[str]) -> list[int]:
-    inside, found = False, []
+    indent: int | None = None  # of the "Resources:" key (some templates indent everything)
+    found = []
     for index, line in enumerate(lines):
         body = line.rstrip("\r\n")
-        if body.startswith("Resources:"):
-            inside = True
+        stripped = body.lstrip()
+        if not stripped or stripped.startswith("#"):
             continue
-        if inside and body[:1].isalpha():
-            inside = False
-        if inside and body.strip() and not body.lstrip().startswith("#"):
+        depth = len(body) - len(stripped)
+        if indent is not None and depth <= indent:
+            break
+        if indent is not None:
             found.append(index)
+        elif re.match(r"Resources:\s*(#.*)?$", stripped):
+            indent = depth
     return found
 
 

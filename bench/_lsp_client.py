@@ -17,6 +17,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
+class ServerExitedError(RuntimeError):
+    """The server process ended while the client still waited for it."""
+
+
 @dataclass
 class Published:
     version: int | None
@@ -84,6 +88,9 @@ class LspClient:
         future = self._waiters.get(key)
         if future is None:
             future = asyncio.get_running_loop().create_future()
+            if self._reader is not None and self._reader.done():
+                future.set_exception(ServerExitedError("the server has exited"))
+                return future
             self._waiters[key] = future
             for item in self.published.get(uri, []):
                 if item.version == version:
@@ -117,7 +124,12 @@ class LspClient:
                 self.last_message_at = at
                 self._dispatch(json.loads(body), at)
         except (asyncio.IncompleteReadError, ConnectionError):
-            return
+            pass
+        # The server is gone: nobody waits for an answer that cannot come.
+        gone = ServerExitedError(f"the server exited (code {await self.process.wait()})")
+        for future in [*self._responses.values(), *self._waiters.values()]:
+            if not future.done():
+                future.set_exception(gone)
 
     def _dispatch(self, message: dict[str, Any], at: float) -> None:
         method = message.get("method")
@@ -174,12 +186,15 @@ class LspClient:
             await asyncio.wait_for(self.request("shutdown", None), 10)
             await self.notify("exit", None)
             await asyncio.wait_for(self.process.wait(), 10)
-        except (asyncio.TimeoutError, ConnectionError, BrokenPipeError):
+        except (asyncio.TimeoutError, ConnectionError, BrokenPipeError, ServerExitedError):
             if self.process.returncode is None:
                 self.process.kill()
                 await self.process.wait()
         if self._reader is not None:
             await asyncio.wait_for(self._reader, 5)
+        for future in [*self._responses.values(), *self._waiters.values()]:
+            if future.done() and not future.cancelled():
+                future.exception()  # retrieved: no "never retrieved" warnings at exit
 
 
 def file_uri(path: str) -> str:

@@ -32,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _edits import Edit, EditStream  # noqa: E402
 from _inputs import cloudformation, largest_corpus_files, terraform  # noqa: E402
-from _lsp_client import LspClient, file_uri  # noqa: E402
+from _lsp_client import LspClient, ServerExitedError, file_uri  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -84,6 +84,7 @@ class Result:
     lost: int = 0
     rss_mib: float | None = None
     cpu_per_edit: float | None = None  # server CPU seconds per sequential edit
+    error: str | None = None  # why the measurement stopped early
 
 
 def _kind_of(path: Path) -> tuple[str, str]:
@@ -145,15 +146,18 @@ async def measure(
     spawned = time.perf_counter()
     client = await LspClient.spawn(command, str(stderr_path))
     try:
-        answered, _ = await client.request(
-            "initialize",
-            {
-                "processId": os.getpid(),
-                "rootUri": root,
-                "workspaceFolders": [{"uri": root, "name": item.path.parent.name}],
-                "capabilities": CAPABILITIES,
-                "clientInfo": {"name": "iacperf-bench", "version": "1"},
-            },
+        answered, _ = await asyncio.wait_for(
+            client.request(
+                "initialize",
+                {
+                    "processId": os.getpid(),
+                    "rootUri": root,
+                    "workspaceFolders": [{"uri": root, "name": item.path.parent.name}],
+                    "capabilities": CAPABILITIES,
+                    "clientInfo": {"name": "iacperf-bench", "version": "1"},
+                },
+            ),
+            TIMEOUT,
         )
         result.initialize = answered - spawned
         initialized = await client.notify("initialized", {})
@@ -265,7 +269,8 @@ def table(results: Sequence[Result]) -> str:
             f"{_stats(r.bursts)} | {r.burst_intermediate_published}/{r.burst_versions} | "
             f"{cpu} | {r.lost} | {rss} |"
         )
-    return head + "\n".join(rows) + "\n"
+    failed = [f"- {r.name}: failed: {r.error}" for r in results if r.error]
+    return head + "\n".join(rows) + "\n" + ("\n" + "\n".join(failed) + "\n" if failed else "")
 
 
 def machine() -> dict[str, str]:
@@ -352,7 +357,13 @@ async def run(args: argparse.Namespace) -> list[Result]:
         for item in inputs:
             if args.profile:
                 os.environ["IACPERF_PROFILE_NAME"] = item.name.replace("/", "_").replace(":", "_")
-            result = await measure(item, command, args.edits, args.bursts, args.seed, workdir)
+            try:
+                result = await measure(item, command, args.edits, args.bursts, args.seed, workdir)
+            except (ServerExitedError, asyncio.TimeoutError, ValueError) as error:
+                log = workdir / (item.name.replace("/", "_").replace(":", "_") + ".stderr")
+                tail = log.read_text(errors="replace").strip().splitlines()[-1:] or [""]
+                result = Result(item.name, item.lines, error=f"{error!r} {tail[0]}".strip())
+                print(f"{item.name}: FAILED: {result.error}", flush=True)
             results.append(result)
             print(
                 f"{item.name:70} {item.lines:6} lines  init {_ms(result.initialize):>7}  "
@@ -384,7 +395,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.no_write and not args.profile:
         Path(args.output).write_text(report(results, args), encoding="utf-8")
         print(f"wrote {args.output}")
-    return 0 if all(r.lost == 0 for r in results) else 1
+    return 0 if all(r.lost == 0 and r.error is None for r in results) else 1
 
 
 if __name__ == "__main__":
