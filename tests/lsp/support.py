@@ -26,6 +26,24 @@ TIMEOUT = 30.0  # generous: the first parse builds the HCL grammar
 FIXTURES = Path(__file__).parent.parent / "rules" / "fixtures"
 #: A rule's documentation page, pinned to this release.
 DOCS = "https://github.com/iacperf/iacperf/blob/v" + __version__ + "/rules/docs/{}.md"
+#: A SAM function inheriting x86_64 from Globals (PERF010 with related information).
+SAM_GLOBALS_TEMPLATE = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Architectures:
+      - x86_64
+Resources:
+  Orders:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: orders.handler
+      Runtime: python3.12
+      CodeUri: src/
+      Tracing: Active
+"""
+
 LANGUAGES = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}
 
 T = TypeVar("T")

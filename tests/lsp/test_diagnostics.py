@@ -9,6 +9,7 @@ import pytest
 from lsprotocol import types
 
 from .support import DOCS, Client, expect, keys
+from .support import SAM_GLOBALS_TEMPLATE as SAM
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -135,24 +136,6 @@ async def test_each_diagnostic_carries_code_link_source_severity_and_fix(shared:
             ],
         },
     }
-
-
-SAM = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Globals:
-  Function:
-    Architectures:
-      - x86_64
-Resources:
-  Orders:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: orders.handler
-      Runtime: python3.12
-      CodeUri: src/
-      Tracing: Active
-"""
 
 
 async def test_a_value_from_sam_globals_is_related_information(shared: Client) -> None:

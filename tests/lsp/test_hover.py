@@ -13,6 +13,7 @@ from iacperf.rules.docgen import first_paragraph
 from iacperf.rules.registry import by_code_or_name
 
 from .support import DOCS, Client
+from .support import SAM_GLOBALS_TEMPLATE as SAM
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -149,24 +150,6 @@ async def test_hover_lists_compliance_references(shared: Client) -> None:
     assert lines[0] == f"**PERF026 · {rule('PERF026').title}** (information)"
     assert in_order(lines, evidence("PERF026"))
     assert "Evaluated value: `false`" in lines
-
-
-SAM = """\
-AWSTemplateFormatVersion: "2010-09-09"
-Transform: AWS::Serverless-2016-10-31
-Globals:
-  Function:
-    Architectures:
-      - x86_64
-Resources:
-  Orders:
-    Type: AWS::Serverless::Function
-    Properties:
-      Handler: orders.handler
-      Runtime: python3.12
-      CodeUri: src/
-      Tracing: Active
-"""
 
 
 async def test_hover_names_where_an_inherited_value_came_from(shared: Client) -> None:
