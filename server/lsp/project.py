@@ -37,6 +37,18 @@ class Project:
     entries: dict[str, _Entry] = field(default_factory=dict)
     #: Findings of blocks an edit did not touch, reused on the next lint of their module.
     memo: RuleMemo = field(default_factory=RuleMemo)
+    #: folder -> the Terraform files of ``entries`` in it, so a keystroke never walks
+    #: every file of the workspace to find its module.
+    terraform_folders: dict[str, set[str]] = field(default_factory=dict)
+
+    def _put(self, path: str, entry: _Entry) -> None:
+        self.entries[path] = entry
+        if _is_terraform(path):
+            self.terraform_folders.setdefault(os.path.dirname(path), set()).add(path)
+
+    def _drop(self, path: str) -> None:
+        if self.entries.pop(path, None) is not None and _is_terraform(path):
+            self.terraform_folders.get(os.path.dirname(path), set()).discard(path)
 
     # -- documents -----------------------------------------------------------
 
@@ -44,19 +56,19 @@ class Project:
         """Parse an open document's new text, reusing its unchanged Terraform blocks."""
         previous = self.entries.get(path)
         template, parse = parse_text(path, text, previous.parse if previous else None)
-        self.entries[path] = _Entry(template, parse, open=True)
+        self._put(path, _Entry(template, parse, open=True))
         return template
 
     def close(self, path: str) -> None:
         """The editor closed it: from now on the file on disk counts."""
-        self.entries.pop(path, None)
+        self._drop(path)
         if os.path.isfile(path):
             self.load_disk(path)
 
     def forget(self, path: str) -> None:
         entry = self.entries.get(path)
         if entry is not None and not entry.open:
-            del self.entries[path]
+            self._drop(path)
 
     def load_disk(self, path: str) -> Template | None:
         """Read a file that is not open, unless the copy in memory is still current."""
@@ -66,14 +78,14 @@ class Project:
         try:
             stat = os.stat(path)
         except OSError:
-            self.entries.pop(path, None)
+            self._drop(path)
             return None
         stamp = (stat.st_mtime, stat.st_size)
         if entry is not None and entry.stamp == stamp:
             return entry.template
         text = read_text(path, self.log, self.max_bytes)
         template = parse_text(path, text)[0] if text is not None else None
-        self.entries[path] = _Entry(template, stamp=stamp)
+        self._put(path, _Entry(template, stamp=stamp))
         return template
 
     # -- modules -------------------------------------------------------------
@@ -84,7 +96,7 @@ class Project:
         if kind is None or kind[0] is not Format.TERRAFORM:
             return [path]
         folder = os.path.dirname(path)
-        paths = {p for p in self.entries if os.path.dirname(p) == folder and _is_terraform(p)}
+        paths = set(self.terraform_folders.get(folder, ()))
         try:
             with os.scandir(folder or ".") as listing:
                 for item in listing:
