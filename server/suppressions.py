@@ -299,7 +299,8 @@ def suppression_edit(
         if resource.format is Format.TERRAFORM:
             edit = insert_entry(resource, resource.body, _json_indent(resource), "//", directive)
             return edit.shifted(resource.line_offset)
-        return _metadata_edit(resource, code, reason)
+        metadata = _metadata_edit(resource, code, reason)
+        return metadata.shifted(resource.line_offset) if metadata is not None else None
     pad = " " * resource.header_range.start.character
     at = Position(header_line, 0)
     return Edit(SourceRange(at, at), f"{pad}# {directive}{resource.newline}")

@@ -1,11 +1,14 @@
-"""Splits a CloudFormation YAML template into resource chunks without parsing it.
+"""Splits a CloudFormation template into resource chunks without parsing it.
 
-Each entry of the top-level ``Resources`` mapping is one chunk of whole lines: it starts
-at its logical id (blank and comment lines before it belong to it) and runs until the
-next line at the section's child indentation or less. A chunk is valid YAML alone, and
-since chunks are whole lines its columns are the file's: parsing it needs only a line
-shift to land in the file. Everything else is the "rest": the text with the resource
-lines emptied, so the rest keeps absolute line numbers.
+JSON (``split_json``): a scanner that knows strings and escapes finds the members of the
+top-level ``Resources`` object; see ``JsonChunk`` and ``JsonLayout``.
+
+YAML (``split_yaml``): each entry of the top-level ``Resources`` mapping is one chunk of
+whole lines: it starts at its logical id (blank and comment lines before it belong to
+it) and runs until the next line at the section's child indentation or less. A chunk is
+valid YAML alone, and since chunks are whole lines its columns are the file's: parsing
+it needs only a line shift to land in the file. Everything else is the "rest": the text
+with the resource lines emptied, so the rest keeps absolute line numbers.
 
 ``split_yaml`` returns None whenever cutting is not known to give the whole parse's
 answer (anchors and aliases, flow ``Resources: {``, tabs in indentation, several
@@ -15,6 +18,7 @@ parses the whole document.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -106,3 +110,126 @@ def _entries(lines: list[str], first: int) -> tuple[list[tuple[int, int]] | None
     if opened:
         spans.append((start, end))
     return spans, max(indent, 0), end
+
+
+# ---------------------------------------------------------------------------
+# JSON
+
+# Strings (escapes included) and the punctuation that gives a JSON document its shape; a
+# lone quote is a string that does not close (or holds a raw control character).
+_JSON_TOKEN = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"|[{}\[\]:,]|"')
+
+
+@dataclass(frozen=True, slots=True)
+class JsonChunk:
+    """One member of ``Resources``: ``text`` runs from its key to the end of its value, as
+    a one-member object whose columns are the file's (the line before the key blanked)."""
+
+    start_line: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLayout:
+    """``rest`` is the text with the members of ``Resources`` (and the commas between
+    them) blanked: the same lines and, after them, the same columns."""
+
+    rest: str
+    chunks: tuple[JsonChunk, ...]
+
+
+def split_json(text: str) -> JsonLayout | None:
+    """The template's ``Resources`` members and rest, or None when cutting is not known to
+    be safe: no or several ``Resources`` keys, a member whose value is not an object, an
+    ``Fn::``/``Ref`` key, odd separators between members, anything that does not scan."""
+    spans = _json_members(text)
+    if not spans:
+        return None
+    chunks: list[JsonChunk] = []
+    line = 0
+    scanned = 0
+    for index, (key, end) in enumerate(spans):
+        if index and text[spans[index - 1][1] : key].strip(" \t\r\n") != ",":
+            return None  # a missing or doubled comma: the whole parse reports it
+        line += text.count("\n", scanned, key)
+        scanned = key
+        column = key - (text.rfind("\n", 0, key) + 1)
+        if column < 1:
+            return None  # no room for the "{" that makes the member a document
+        chunks.append(JsonChunk(line, "{" + " " * (column - 1) + text[key:end] + "}"))
+    first, last = spans[0][0], spans[-1][1]
+    breaks = text.count("\n", first, last)
+    tail = last - (text.rfind("\n", first, last) + 1) if breaks else last - first
+    blank = "\n" * breaks + " " * tail
+    return JsonLayout(text[:first] + blank + text[last:], tuple(chunks))
+
+
+def _json_members(text: str) -> list[tuple[int, int]] | None:
+    """(key start, value end) offsets of each member of the top-level ``Resources``."""
+    depth = 0
+    expect_key = False  # the next string at this depth is a key
+    key: str | None = None  # the top-level key whose value comes next
+    in_resources = False
+    found: list[tuple[int, int]] | None = None
+    member_start = -1
+    previous = ""
+    for match in _JSON_TOKEN.finditer(text):
+        token = match.group()
+        if token == '"':
+            return None
+        char = token[0]
+        if char == '"':
+            if expect_key and depth == 1:
+                key = token if "\\" not in token else _decode(token)
+            elif expect_key and depth == 2 and in_resources:
+                name = _decode(token)
+                if name is None or name == "Ref" or name.startswith("Fn::"):
+                    return None
+                member_start = match.start()
+            elif previous == ":" and depth == 2 and in_resources:
+                return None  # a resource that is not an object
+            expect_key = False
+        elif char in "{[":
+            if previous == ":" and depth == 1 and key in ('"Resources"', "Resources"):
+                if char != "{" or found is not None:
+                    return None  # not an object, or a second Resources
+                in_resources, found = True, []
+                expect_key = True
+            elif previous == ":" and depth == 2 and in_resources and char != "{":
+                return None  # a resource that is not an object
+            elif depth == 0 and char == "{":
+                expect_key = True
+            elif depth == 0:
+                return None
+            depth += 1
+        elif char in "}]":
+            if depth == 2 and member_start >= 0:
+                return None  # the last member's value was not an object
+            depth -= 1
+            if depth == 2 and in_resources and found is not None and member_start >= 0:
+                found.append((member_start, match.end()))
+                member_start = -1
+            elif depth == 1 and in_resources:
+                in_resources = False
+            elif depth < 0:
+                return None
+        elif char == ",":
+            if depth == 2 and member_start >= 0:
+                return None
+            expect_key = depth in (1, 2)
+        elif char == ":" and depth == 2 and in_resources and member_start < 0:
+            return None
+        previous = char
+    if depth != 0:
+        return None
+    return found
+
+
+def _decode(token: str) -> str | None:
+    if "\\" not in token:
+        return token[1:-1]
+    try:
+        value = json.loads(token)
+    except ValueError:
+        return None
+    return value if isinstance(value, str) else None

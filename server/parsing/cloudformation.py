@@ -32,7 +32,7 @@ from iacperf.rules.model import (
     Template,
     Variable,
 )
-from iacperf.server.parsing.cfn_chunks import split_yaml
+from iacperf.server.parsing.cfn_chunks import JsonLayout, YamlLayout, split_json, split_yaml
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
 from iacperf.server.parsing.suppression_comments import _inside_scalars, yaml_suppressions
 from iacperf.server.parsing.suppression_metadata import cloudformation_suppressions
@@ -107,9 +107,8 @@ def _parse_chunked(
 ) -> CloudFormationParse | None:
     """The template from its resource chunks, or None when the whole document must be
     parsed at once: cutting is not safe, or the pieces disagree with the whole."""
-    if syntax is not Syntax.YAML:
-        return None
-    layout = split_yaml(text)
+    layout: YamlLayout | JsonLayout | None
+    layout = split_yaml(text) if syntax is Syntax.YAML else split_json(text)
     if layout is None or not layout.chunks:
         return None
     old_cache = previous.cache
@@ -119,7 +118,7 @@ def _parse_chunked(
         if chunk.text not in cache:
             hit = old_cache.get(chunk.text)
             if hit is None:
-                hit = _parse_yaml_chunk(chunk.text)
+                hit = _parse_chunk(chunk.text, syntax)
                 parsed += 1
             cache[chunk.text] = hit
     rest = previous.rest
@@ -145,7 +144,10 @@ def _parse_chunked(
             return None  # duplicate logical ids: the whole parse decides
         names.add(hit.entry.key)
         placed.append((hit.entry, chunk.start_line))
-    root = _with_resources(rest[1], placed, layout.indent)
+    if isinstance(layout, YamlLayout):
+        root = _with_resources(rest[1], placed, layout.indent)
+    else:
+        root = _with_json_resources(rest[1], placed)
     _keep_recent(cache, old_cache)
     result = CloudFormationParse(None, cache, parsed, len(layout.chunks), True, rest)
     if root is None or not _is_template(root):
@@ -153,18 +155,22 @@ def _parse_chunked(
     newline = "\r\n" if "\r\n" in text else "\n"
     template = _template(path, syntax, root, newline, placed, tuple(errors))
     if "iacperf" in text:
-        template = replace(template, suppressions=_chunked_suppressions(text, template, rest[1]))
+        found = _chunked_suppressions(text, template, rest[1])
+        template = replace(template, suppressions=found)
     result.template = template
     return result
 
 
-def _parse_yaml_chunk(text: str) -> ParsedChunk:
-    root, error = read_document(text, Syntax.YAML)
+def _parse_chunk(text: str, syntax: Syntax) -> ParsedChunk:
+    root, error = read_document(text, syntax)
     if error is not None:
         return ParsedChunk(None, error)
     if isinstance(root, MappingNode) and len(root.entries) == 1:
         return ParsedChunk(root.entries[0])
-    return ParsedChunk(None, _error("YAML syntax error: expected a resource entry", _first(text)))
+    kind = "YAML" if syntax is Syntax.YAML else "JSON"
+    return ParsedChunk(
+        None, _error(f"{kind} syntax error: expected a resource entry", _first(text))
+    )
 
 
 def _first(text: str) -> Position:
@@ -198,6 +204,25 @@ def _with_resources(
     return None
 
 
+def _with_json_resources(
+    rest: MappingNode, placed: Sequence[tuple[Entry, int]]
+) -> MappingNode | None:
+    """``rest`` with its blanked ``Resources`` object holding the parsed resources: the
+    object's own range and braces are the rest's, which kept the file's positions."""
+    for index, entry in enumerate(rest.entries):
+        if entry.key != "Resources":
+            continue
+        if not isinstance(entry.value, MappingNode) or entry.value.entries:
+            return None
+        indent = placed[0][0].key_range.start.character if placed else None
+        section = replace(entry.value, entries=tuple(e for e, _ in placed), indent=indent)
+        entries = (
+            rest.entries[:index] + (replace(entry, value=section),) + rest.entries[index + 1 :]
+        )
+        return replace(rest, entries=entries)
+    return None
+
+
 def _keep_recent(cache: dict[str, ParsedChunk], old: dict[str, ParsedChunk]) -> None:
     """Keep recently seen chunks too: undo and retyping hit the cache."""
     for key, value in old.items():
@@ -211,12 +236,13 @@ def _chunked_suppressions(
 ) -> tuple[Suppression, ...]:
     """What ``parse_whole`` finds, from pieces whose ranges are relative to their chunk."""
     found: list[Suppression] = []
+    yaml_syntax = template.syntax is Syntax.YAML
     for resource in template.resources:
-        for item in cloudformation_suppressions(_NO_ROOT, (resource,), True):
+        for item in cloudformation_suppressions(_NO_ROOT, (resource,), yaml_syntax):
             found.append(_shifted(item, resource.line_offset))
     assert template.root is not None
-    found.extend(cloudformation_suppressions(template.root, (), True))
-    comments = list(yaml_suppressions(text, None))
+    found.extend(cloudformation_suppressions(template.root, (), yaml_syntax))
+    comments = list(yaml_suppressions(text, None)) if yaml_syntax else []
     if comments:
         kept = []
         for comment in comments:

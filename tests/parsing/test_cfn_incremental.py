@@ -20,9 +20,11 @@ from iacperf.rules.model import (
     Template,
 )
 from iacperf.server.engine import Finding, lint
+from iacperf.server.fixes import apply_edits
 from iacperf.server.parsing import parse_text
 from iacperf.server.parsing.cfn_chunks import split_yaml
 from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_cloudformation
+from iacperf.server.suppressions import suppression_edit
 
 FIXTURES = Path(__file__).parent.parent / "rules" / "fixtures"
 CORPUS = Path("/work/shared/corpus/cloudformation")
@@ -361,6 +363,300 @@ def test_large_corpus_templates(path: Path) -> None:
     lines = text.split("\n")
     # Type a comment after the logical id, then add a line in it.
     lines[header.start.line] += " # x"
+    typed = "\n".join(lines)
+    after = _parse(path.name, typed, parse)
+    assert (after.chunked, after.parsed_chunks) == (True, 1)
+    _same(after.template, _whole(path.name, typed))
+    lines.insert(header.start.line + 1, "")
+    grown = "\n".join(lines)
+    again = _parse(path.name, grown, after)
+    assert (again.chunked, again.parsed_chunks) == (True, 1)
+    _same(again.template, _whole(path.name, grown))
+
+
+# -- JSON ------------------------------------------------------------------------------
+
+JSON_TEMPLATE = """\
+{
+  "AWSTemplateFormatVersion": "2010-09-09",
+  "Parameters": {"Size": {"Type": "Number", "Default": 100}},
+  "Resources": {
+    "Data": {
+      "Type": "AWS::EC2::Volume",
+      "Properties": {"VolumeType": "gp2", "Size": {"Ref": "Size"}}
+    },
+
+    "Logs": {
+      "Type": "AWS::EC2::Volume",
+      "Metadata": {"Note": "a \\"quoted\\" } brace"},
+      "Properties": {
+        "VolumeType": "gp2",
+        "Size": 20
+      }
+    }, "Fn": {
+      "Type": "AWS::Lambda::Function",
+      "Properties": {"Runtime": "python3.12", "Handler": "index.handler"}
+    }
+  },
+  "Outputs": {"Id": {"Value": {"Ref": "Data"}}}
+}
+"""
+
+
+def test_json_a_keystroke_in_one_member_reparses_that_member_only() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    assert parse.chunk_count == 3
+    text = _edit(JSON_TEMPLATE, '"Size": 20', '"Size": 25')
+    after = _parse("t.json", text, parse)
+    assert (after.chunked, after.parsed_chunks) == (True, 1)
+    _same(after.template, _whole("t.json", text))
+    assert after.template is not None and parse.template is not None
+    data, logs, fn = after.template.resources
+    assert [r.line_offset for r in after.template.resources] == [4, 9, 16]
+    assert data.node is parse.template.resources[0].node
+    assert logs.absolute(logs.header_range).start == Position(9, 4)
+    assert fn.absolute(fn.header_range).start == Position(16, 7)  # after "}, " on its line
+    size = logs.get("Size")
+    assert size is not None and size.value.value == 25  # type: ignore[attr-defined]
+    assert logs.absolute(size.value.range).start == Position(14, 16)
+    section = after.template.root.get("Resources")  # type: ignore[union-attr]
+    whole = _whole("t.json", text)
+    assert whole is not None and whole.root is not None
+    expected = whole.root.get("Resources")
+    assert section is not None and expected is not None
+    assert section.range == expected.range and section.key_range == expected.key_range
+    assert isinstance(section.value, MappingNode) and isinstance(expected.value, MappingNode)
+    assert (section.value.range, section.value.indent) == (
+        expected.value.range,
+        expected.value.indent,
+    )
+    assert section.value.open_range == expected.value.open_range
+    assert section.value.close_range == expected.value.close_range
+
+
+def test_json_lines_added_and_removed_shift_the_members_below() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    grown = _edit(JSON_TEMPLATE, '"VolumeType": "gp2",\n', '"VolumeType": "gp2",\n"Iops": 3000,\n')
+    after = _parse("t.json", grown, parse)
+    assert after.parsed_chunks == 1
+    _same(after.template, _whole("t.json", grown))
+    assert after.template is not None
+    assert [r.line_offset for r in after.template.resources] == [4, 9, 17]
+    shrunk = _edit(grown, "\n\n", "\n")  # the blank line between members: nothing parsed
+    again = _parse("t.json", shrunk, after)
+    assert (again.chunked, again.parsed_chunks) == (True, 0)
+    _same(again.template, _whole("t.json", shrunk))
+    assert again.template is not None
+    assert [r.line_offset for r in again.template.resources] == [4, 8, 16]
+
+
+def test_json_adding_and_removing_a_member() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    added = _edit(
+        JSON_TEMPLATE,
+        '    }\n  },\n  "Outputs"',
+        '    },\n    "More": {"Type": "AWS::EC2::Volume", "Properties": {"VolumeType": "gp2"}}\n'
+        '  },\n  "Outputs"',
+    )
+    after = _parse("t.json", added, parse)
+    assert (after.chunked, after.chunk_count, after.parsed_chunks) == (True, 4, 1)
+    _same(after.template, _whole("t.json", added))
+    start = JSON_TEMPLATE.index('    "Logs"')
+    end = JSON_TEMPLATE.index('"Fn"')
+    removed = JSON_TEMPLATE[:start] + " " * 7 + JSON_TEMPLATE[end:]  # Fn keeps its column
+    again = _parse("t.json", removed, after)
+    assert (again.chunked, again.chunk_count, again.parsed_chunks) == (True, 2, 0)
+    _same(again.template, _whole("t.json", removed))
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("    },\n\n", "    }\n\n"),  # a missing comma
+        ("    },\n\n", "    },,\n\n"),  # a doubled comma
+        ('"index.handler"}\n    }\n', '"index.handler"}\n    },\n'),  # a trailing comma
+        ("    },\n\n", "    } ,\n\n"),  # only whitespace: still cut
+    ],
+    ids=["missing", "doubled", "trailing", "space"],
+)
+def test_json_separator_edits_give_the_whole_parse(old: str, new: str) -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    text = _edit(JSON_TEMPLATE, old, new)
+    after = _parse("t.json", text, parse)
+    whole = _whole("t.json", text)
+    if after.chunked:
+        assert after.parsed_chunks == 0
+        _same(after.template, whole)
+    else:
+        assert after.template == whole
+        assert whole is not None and len(whole.errors) == 1 and not whole.resources
+    assert after.chunked == (new == "    } ,\n\n")
+
+
+def test_json_an_edit_outside_resources_reparses_the_rest_only() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    text = _edit(JSON_TEMPLATE, '"Default": 100', '"Default": 200')
+    after = _parse("t.json", text, parse)
+    assert (after.chunked, after.parsed_chunks) == (True, 0)
+    _same(after.template, _whole("t.json", text))
+    assert after.template is not None and after.template.variables[0].default is not None
+    assert after.template.variables[0].default.value.value == 200  # type: ignore[attr-defined]
+
+
+def test_json_a_broken_member_costs_only_that_member() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    text = _edit(JSON_TEMPLATE, '"Size": 20', '"Size": 20 "Iops": 3')
+    after = _parse("t.json", text, parse)
+    assert after.chunked and after.template is not None
+    _same(after.template, _whole("t.json", text))  # a file read once says the same
+    assert [r.name for r in after.template.resources] == ["Data", "Fn"]
+    (error,) = after.template.errors
+    assert error.message.startswith("JSON syntax error")
+    assert error.range.start == Position(14, 19)  # at "Iops", as an absolute position
+    codes = {(f.code, f.resource) for f in lint([after.template])}
+    assert ("PERF019", "Data") in codes and ("PERF019", "Logs") not in codes
+    fixed = _parse("t.json", JSON_TEMPLATE, after)
+    assert fixed.parsed_chunks == 0
+    _same(fixed.template, _whole("t.json", JSON_TEMPLATE))
+
+
+def test_json_unbalanced_or_broken_rest_falls_back() -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    for old, new in [
+        ('"Size": 20', '"Size": [20'),  # the scanner cannot find the member's end
+        ('"Default": 100', '"Default": [100'),  # the rest does not parse
+        ('"Default": 100', '"Default": 100 x'),  # nor here
+        ('"index.handler"', '"index.handler'),  # a string that does not close
+    ]:
+        text = _edit(JSON_TEMPLATE, old, new)
+        after = _parse("t.json", text, parse)
+        assert not after.chunked, new
+        whole = _whole("t.json", text)
+        assert after.template == whole
+        assert whole is not None and len(whole.errors) == 1
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('"Fn": {', '"Data": {'),  # a duplicate logical id
+        ('"Fn": {', '"Fn::If": {'),  # an intrinsic's key
+        ('  "Outputs"', '  "Resources": {},\n  "Outputs"'),  # two Resources
+        ('"Fn": {\n', '"Fn": "x", "Gn": {\n'),  # a member that is not an object
+        ('\n    "Data"', '"Data"'),  # a member at column 0 after the brace: no room
+    ],
+    ids=["duplicate-id", "intrinsic", "two-sections", "scalar", "same-line"],
+)
+def test_json_odd_templates_fall_back_to_the_whole_document(old: str, new: str) -> None:
+    parse = _open("t.json", JSON_TEMPLATE)
+    text = _edit(JSON_TEMPLATE, old, new)
+    after = _parse("t.json", text, parse)
+    whole = _whole("t.json", text)
+    if after.chunked:  # only "same-line" may still cut (the key is not at column 0)
+        assert new == '"Data"'
+        _same(after.template, whole)
+    else:
+        assert after.template == whole
+
+
+def test_json_member_at_column_zero_falls_back() -> None:
+    text = JSON_TEMPLATE.replace('\n    "Data"', '\n"Data"')
+    whole = _whole("t.json", text)
+    assert whole is not None and not whole.errors
+    after = _parse("t.json", text, _parse("t.json", text, None))
+    assert not after.chunked and after.template == whole
+
+
+def test_json_suppressions_and_their_edit_are_absolute() -> None:
+    text = _edit(
+        JSON_TEMPLATE,
+        '"Metadata": {"Note": "a \\"quoted\\" } brace"}',
+        '"Metadata": {"iacperf": {"ignore": ["PERF012"]}}',
+    )
+    parse = _open("t.json", text)
+    assert parse.template is not None
+    (suppression,) = parse.template.suppressions
+    assert suppression.line == 11 and suppression.resource == "Logs"
+    edited = _edit(text, '"Size": 20', '"Size": 30')
+    after = _parse("t.json", edited, parse)
+    assert after.parsed_chunks == 1
+    whole = _whole("t.json", edited)
+    _same(after.template, whole)
+    assert after.template is not None and whole is not None
+    for index in range(3):
+        chunked, full = after.template.resources[index], whole.resources[index]
+        assert chunked.line_offset > 0 and full.line_offset == 0
+        assert suppression_edit(
+            chunked, "PERF019", "why", after.template.suppressions
+        ) == suppression_edit(full, "PERF019", "why", whole.suppressions)
+    logs = after.template.resources[1]
+    edit = suppression_edit(logs, "PERF019", "", ())
+    assert edit is not None and edit.range.start.line == 11  # in the file, not the member
+    fixed = apply_edits(edited, [edit])
+    assert '"ignore": ["PERF012", "PERF019"]' in fixed
+
+
+def test_json_crlf_and_fixes_apply_alike() -> None:
+    text = JSON_TEMPLATE.replace("\n", "\r\n")
+    parse = _open("t.json", text)
+    edited = _edit(text, '"Size": 20', '"Size": 21')
+    after = _parse("t.json", edited, parse)
+    assert after.parsed_chunks == 1
+    whole = _whole("t.json", edited)
+    _same(after.template, whole)
+    assert after.template is not None and whole is not None
+    fixes = [f.fix for f in lint([after.template]) if f.fix is not None]
+    assert fixes, "gp2 volumes have a fix"
+    edits = [e for fix in fixes for e in fix.edits]
+    full = [e for f in lint([whole]) if f.fix is not None for e in f.fix.edits]
+    assert apply_edits(edited, edits) == apply_edits(edited, full)
+    assert apply_edits(edited, edits).count('"gp3"') == 2
+
+
+def _json_fixtures() -> list[Path]:
+    found = []
+    for path in sorted(FIXTURES.glob("PERF*/*.json")):
+        text = path.read_text("utf-8")
+        if '"Resources"' in text and "AWS::" in text:
+            found.append(path)
+    return found
+
+
+@pytest.mark.parametrize("path", _json_fixtures(), ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_json_fixtures_parse_alike_in_chunks(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    parse = _open(path.name, text)
+    if parse.template is None or not parse.template.resources:
+        return
+    first = parse.template.resources[0]
+    line = first.absolute(first.header_range).start.line
+    lines = text.split("\n")
+    lines.insert(line + 1, "")  # a blank line inside the first member
+    edited = "\n".join(lines)
+    after = _parse(path.name, edited, parse)
+    assert after.parsed_chunks == 1
+    _same(after.template, _whole(path.name, edited))
+
+
+LARGE_JSON = [
+    CORPUS / "cfn-lint/test/fixtures/templates/quickstart/vpc.json",
+    CORPUS / "aws-solutions-constructs/source/use_cases/aws-restaurant-management-demo/test"
+    "/integ.basic-deployment.js.snapshot/ManagerStack.template.json",
+]
+
+
+@pytest.mark.parametrize("path", LARGE_JSON, ids=lambda p: p.name)
+def test_large_corpus_json_templates(path: Path) -> None:
+    if not path.is_file():
+        pytest.skip("corpus not present")
+    text = path.read_text(encoding="utf-8")
+    parse = _open(path.name, text)
+    assert parse.template is not None and parse.chunk_count > 20
+    middle = parse.template.resources[len(parse.template.resources) // 2]
+    header = middle.absolute(middle.header_range)
+    lines = text.split("\n")
+    # Type a space after the logical id's colon, then add a line in the member.
+    lines[header.start.line] = lines[header.start.line].replace(":", ":  ", 1)
     typed = "\n".join(lines)
     after = _parse(path.name, typed, parse)
     assert (after.chunked, after.parsed_chunks) == (True, 1)
