@@ -122,6 +122,11 @@ class Context:
     def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
         return (r for r in self.module if r.kind in kinds)
 
+    def top_blocks(self, block_type: str) -> Iterator[TopBlock]:
+        """Terraform top-level blocks of one type as written: a native block, or a whole
+        JSON section (``{"data": {...}}``). ``blocks_of`` splits JSON sections into blocks."""
+        return (top for top in self.blocks if top.entry.key == block_type)
+
     def blocks_of(self, block_type: str) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
         """Terraform top-level blocks of one type (``module``, ``data``) as (labels, body),
         in native syntax and in JSON (``{"data": {"aws_region": {"current": {}}}}``)."""

@@ -4,10 +4,11 @@ The language server re-lints a whole module on every edit, but the incremental p
 hands back the very same ``Resource`` objects for every block the edit did not touch. A
 rule's findings for a resource can be reused when the resource is the same object and
 every part of the context the rule read last time is unchanged. What a rule reads is
-recorded while it runs: ``module_of_kind(kind)`` and ``blocks_of(type)`` make it depend on
-the resources of that kind or the blocks of that type only; reading ``module``,
-``blocks``, ``project`` or ``globals`` directly makes it depend on all of them. A part of
-the context counts as unchanged when it holds the very same objects as before.
+recorded while it runs: ``module_of_kind(kind)``, ``blocks_of(type)`` and
+``top_blocks(type)`` make it depend on the resources of that kind or the blocks of that
+type only; reading ``module``, ``blocks``, ``project`` or ``globals`` directly makes it
+depend on all of them. A part of the context counts as unchanged when it holds the very
+same objects as before.
 
 Owned by one thread (the language server's analysis worker).
 """
@@ -82,6 +83,12 @@ class _Recording(Context):
         if len(kinds) == 1:
             return iter(index.of_kind(kinds[0]))
         return Context(module=index.context.module).module_of_kind(*kinds)
+
+    def top_blocks(self, block_type: str) -> Iterator[TopBlock]:
+        reads: set[Dependency] = object.__getattribute__(self, "reads")
+        index: _Index = object.__getattribute__(self, "index")
+        reads.add(("blocks", block_type))
+        return iter(index.of_type(block_type))
 
     def blocks_of(self, block_type: str) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
         reads: set[Dependency] = object.__getattribute__(self, "reads")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from iacperf.rules.api import (
@@ -140,7 +140,7 @@ def dynamodb_provisioned_without_autoscaling(
     if billing is not None and text(billing) != PROVISIONED:
         return  # on-demand, or not known
     if resource.format is Format.TERRAFORM and (
-        _capacity_ignored(resource) or _scaling_module(resource, context.blocks)
+        _capacity_ignored(resource) or _scaling_module(resource, context.top_blocks("module"))
     ):
         return
     if any(
@@ -198,7 +198,7 @@ def _capacity_ignored(table: Resource) -> bool:
     return False
 
 
-def _scaling_module(table: Resource, blocks: tuple[TopBlock, ...]) -> bool:
+def _scaling_module(table: Resource, blocks: Iterable[TopBlock]) -> bool:
     """A module call that is handed this table and looks like it sets up auto scaling."""
     for block in blocks:
         entry = block.entry

@@ -92,22 +92,26 @@ class Module:
         self.format = resource.format
         self.syntax = resource.syntax
         self.context = context
-        self.resources = [r for r in context.module if r.format is resource.format]
-        self._by_name = {(r.kind, r.name): r for r in self.resources}
-        self._cfn_by_id = {r.name: r for r in self.resources}
+        # Resources are read kind by kind (never ``context.module`` as a whole), so the
+        # language server's rule memo re-runs the rule only when one of those kinds changes.
+        self._by_kind: dict[str, dict[str, Resource]] = {}
 
     @property
     def terraform(self) -> bool:
         return self.format is Format.TERRAFORM
 
+    def resources(self) -> list[Resource]:
+        """Every resource of the module: reading it makes the rule depend on all of them."""
+        return [r for r in self.context.module if r.format is self.format]
+
     def of_kind(self, *kinds: str) -> Iterator[Resource]:
-        return (r for r in self.resources if r.kind in kinds)
+        return (r for r in self.context.module_of_kind(*kinds) if r.format is self.format)
 
     def lookup(self, kind: str, name: str) -> Resource | None:
-        if self.terraform:
-            return self._by_name.get((kind, name))
-        found = self._cfn_by_id.get(name)
-        return found if found is not None and found.kind == kind else None
+        by_name = self._by_kind.get(kind)
+        if by_name is None:
+            by_name = self._by_kind[kind] = {r.name: r for r in self.of_kind(kind)}
+        return by_name.get(name)
 
     # -- NAT gateways -----------------------------------------------------------
 

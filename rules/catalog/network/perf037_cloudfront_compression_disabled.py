@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from iacperf.rules.api import (
@@ -212,7 +212,7 @@ def _exempt(behavior: MappingNode, context: Context, keys: _Keys) -> bool:
         return False
     if text(policy_id) in _UNCOMPRESSED_POLICY_IDS:
         return True
-    if _managed_uncompressed(policy_id.value, context.blocks):
+    if _managed_uncompressed(policy_id.value, context.top_blocks("data")):
         return True
     policy = _custom_policy(policy_id.value, context, keys)
     if policy is None:
@@ -222,7 +222,7 @@ def _exempt(behavior: MappingNode, context: Context, keys: _Keys) -> bool:
     )
 
 
-def _managed_uncompressed(node: Node, blocks: tuple[TopBlock, ...]) -> bool:
+def _managed_uncompressed(node: Node, blocks: Iterable[TopBlock]) -> bool:
     """``data.aws_cloudfront_cache_policy.x.id`` naming an uncompressed-objects policy."""
     names = terraform_names(node, "data.aws_cloudfront_cache_policy")
     for block in blocks:

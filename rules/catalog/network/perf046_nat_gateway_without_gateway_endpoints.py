@@ -233,7 +233,7 @@ def _terraform_list(tables: list[Value]) -> Value:
 def _cloudformation(
     module: Module, prefix: str, vpc: Value, tables: list[Value], missing: list[str]
 ) -> list[NewResource]:
-    taken = {r.name for r in module.resources}
+    taken = {r.name for r in module.resources()}  # logical IDs of every kind
     new = []
     for service in missing:
         template = f"com.amazonaws.${{AWS::Region}}.{service}"
