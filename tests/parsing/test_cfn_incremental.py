@@ -27,7 +27,7 @@ from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_clo
 from iacperf.server.suppressions import suppression_edit
 
 FIXTURES = Path(__file__).parent.parent / "rules" / "fixtures"
-CORPUS = Path("/work/shared/corpus/cloudformation")
+CORPUS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "cloudformation"
 LARGEST_YAML = (
     CORPUS / "aws-waf-security-automations/deployment/aws-waf-security-automations.template"
 )
