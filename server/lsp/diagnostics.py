@@ -24,16 +24,25 @@ _SEVERITY = {
 }
 
 
+def to_diagnostics(
+    findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
+) -> list[types.Diagnostic]:
+    """The diagnostics of one document (``uri`` as the client spells it, ``text`` its text)."""
+    lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
+    return [to_diagnostic(f, uri, lines, codec) for f in findings]
+
+
 def to_diagnostic(
-    finding: Finding, lines: Sequence[str], codec: PositionCodec, uri_of: dict[str, str]
+    finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec
 ) -> types.Diagnostic:
-    """``uri_of`` maps paths to URIs for related information in other files."""
+    """``uri`` and ``lines`` are the finding's document: related places in the same file
+    get client-unit ranges, places in other files (whose text is not at hand) code points."""
     related = [
         types.DiagnosticRelatedInformation(
             location=types.Location(
-                uri=uri_of.get(item.path, _file_uri(item.path)),
+                uri=uri if item.path == finding.path else _file_uri(item.path),
                 range=to_client_range(lines, codec, item.range)
-                if uri_of.get(item.path) == uri_of.get(finding.path)
+                if item.path == finding.path
                 else _plain_range(item.range),
             ),
             message=item.message,

@@ -34,7 +34,7 @@ from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
 from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
-from iacperf.server.lsp.diagnostics import to_diagnostic
+from iacperf.server.lsp.diagnostics import to_diagnostics
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
@@ -224,8 +224,7 @@ class IacperfServer(LanguageServer):
         if uri in self.pulled:
             self._refresh_pull()
             return
-        lines = doc.lines  # a property that splits the whole text on every read
-        diagnostics = [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
+        diagnostics = to_diagnostics(findings, uri, doc.source, doc.position_codec)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
         )
@@ -236,11 +235,9 @@ class IacperfServer(LanguageServer):
         text = _read(path)
         if text is None:
             return
-        doc = TextDocument(uri, text, position_codec=self.workspace.position_codec)
         self.findings[uri] = findings
         self.published_paths.add(path)
-        lines = doc.lines
-        diagnostics = [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
+        diagnostics = to_diagnostics(findings, uri, text, self.workspace.position_codec)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
         )
@@ -611,11 +608,8 @@ def create_server() -> IacperfServer:
         await ls.wait_for(uri)
         doc = ls.document(uri)
         findings = ls.findings.get(uri, [])
-        lines = doc.lines if doc is not None else []
         items = (
-            [to_diagnostic(f, lines, doc.position_codec, {}) for f in findings]
-            if doc is not None
-            else []
+            to_diagnostics(findings, uri, doc.source, doc.position_codec) if doc is not None else []
         )
         return types.FullDocumentDiagnosticReport(
             items=items, result_id=str(ls.analysed_version.get(uri))
