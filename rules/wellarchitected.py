@@ -80,3 +80,28 @@ PERF05_BP06 = _bp(
     "Keep your workload and services up-to-date",
     "perf_process_culture_keep_workload_and_services_up_to_date",
 )
+PERF02_BP02 = _bp(
+    "PERF02-BP02",
+    "Understand the available compute configuration and features",
+    "perf_compute_hardware_understand_compute_configuration_features",
+)
+PERF02_BP04 = _bp(
+    "PERF02-BP04",
+    "Configure and right-size compute resources",
+    "perf_compute_hardware_configure_and_right_size_compute_resources",
+)
+PERF03_BP01 = _bp(
+    "PERF03-BP01",
+    "Use a purpose-built data store that best supports your data access and storage requirements",
+    "perf_data_use_purpose_built_data_store",
+)
+PERF03_BP05 = _bp(
+    "PERF03-BP05",
+    "Implement data access patterns that utilize caching",
+    "perf_data_access_patterns_caching",
+)
+PERF04_BP06 = _bp(
+    "PERF04-BP06",
+    "Choose your workload's location based on network requirements",
+    "perf_networking_choose_workload_location_network_requirements",
+)
