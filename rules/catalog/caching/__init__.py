@@ -1,0 +1,1 @@
+"""Rules about caching (ElastiCache, API Gateway caches)."""
