@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from lsprotocol import types
+from pygls.protocol import default_converter
 from pygls.workspace.position_codec import PositionCodec
 
 from iacperf.rules.api import Severity
@@ -28,37 +30,117 @@ def to_diagnostics(
     findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
 ) -> list[types.Diagnostic]:
     """The diagnostics of one document (``uri`` as the client spells it, ``text`` its text)."""
-    lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
-    return [to_diagnostic(f, uri, lines, codec) for f in findings]
+    converter = default_converter()
+    return [
+        converter.structure(item, types.Diagnostic)
+        for item in DiagnosticRenderer().render(findings, uri, text, codec)
+    ]
 
 
-def to_diagnostic(
+@dataclass(frozen=True, slots=True)
+class _Rendered:
+    finding: Finding  # kept alive, so its id is not reused while this entry lives
+    uri: str
+    encoding: str
+    lines: tuple[str | int | None, ...]  # the text the conversion read, see _lines_read
+    diagnostic: dict[str, Any]
+
+
+class DiagnosticRenderer:
+    """Diagnostics of one document as JSON-ready dicts (the wire format, camelCase).
+
+    A keystroke re-publishes every diagnostic of the file, but the rule memo hands back
+    the very same ``Finding`` objects for every resource the edit did not touch; their
+    diagnostics are reused when the lines they were converted from are unchanged (the
+    client units of a position depend on its line's text). Building dicts directly also
+    skips the cattrs round trip, the largest cost of publishing a big file.
+    """
+
+    def __init__(self) -> None:
+        self._rendered: dict[int, _Rendered] = {}
+
+    def render(
+        self, findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
+    ) -> list[dict[str, Any]]:
+        lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
+        encoding = str(codec.encoding)
+        rendered: dict[int, _Rendered] = {}
+        result = []
+        for finding in findings:
+            read = _lines_read(finding, lines)
+            entry = self._rendered.get(id(finding))
+            if (
+                entry is None
+                or entry.finding is not finding
+                or entry.uri != uri
+                or entry.encoding != encoding
+                or entry.lines != read
+            ):
+                entry = _Rendered(
+                    finding, uri, encoding, read, diagnostic_json(finding, uri, lines, codec)
+                )
+            rendered[id(finding)] = entry
+            result.append(entry.diagnostic)
+        self._rendered = rendered
+        return result
+
+
+def _lines_read(finding: Finding, lines: Sequence[str]) -> tuple[str | int | None, ...]:
+    """The text a conversion of ``finding`` depends on: the lines its ranges touch, and
+    the line count and last line when a range reaches the end (positions are clamped)."""
+    used = {finding.range.start.line, finding.range.end.line}
+    if finding.fix is not None:
+        for edit in finding.fix.edits:
+            used.update((edit.range.start.line, edit.range.end.line))
+    for item in finding.related:
+        if item.path == finding.path:
+            used.update((item.range.start.line, item.range.end.line))
+    count = len(lines)
+    read: list[str | int | None] = [lines[i] if 0 <= i < count else None for i in sorted(used)]
+    if max(used) >= count - 1:
+        read += [count, lines[-1] if lines else None]
+    return tuple(read)
+
+
+def diagnostic_json(
     finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec
-) -> types.Diagnostic:
-    """``uri`` and ``lines`` are the finding's document: related places in the same file
-    get client-unit ranges, places in other files (whose text is not at hand) code points."""
+) -> dict[str, Any]:
+    """One ``Diagnostic`` in wire format. ``uri`` and ``lines`` are the finding's document:
+    related places in the same file get client-unit ranges, places in other files (whose
+    text is not at hand) code points."""
+    diagnostic: dict[str, Any] = {
+        "range": _range_json(to_client_range(lines, codec, finding.range)),
+        "severity": _SEVERITY[finding.severity].value,
+        "code": finding.code,
+        "codeDescription": {"href": page_url(finding.code, __version__)},
+        "source": SOURCE,
+        "message": finding.message,
+    }
     related = [
-        types.DiagnosticRelatedInformation(
-            location=types.Location(
-                uri=uri if item.path == finding.path else _file_uri(item.path),
-                range=to_client_range(lines, codec, item.range)
-                if item.path == finding.path
-                else _plain_range(item.range),
-            ),
-            message=item.message,
-        )
+        {
+            "location": {
+                "uri": uri if item.path == finding.path else _file_uri(item.path),
+                "range": _range_json(
+                    to_client_range(lines, codec, item.range)
+                    if item.path == finding.path
+                    else _plain_range(item.range)
+                ),
+            },
+            "message": item.message,
+        }
         for item in finding.related
     ]
-    return types.Diagnostic(
-        range=to_client_range(lines, codec, finding.range),
-        message=finding.message,
-        severity=_SEVERITY[finding.severity],
-        code=finding.code,
-        code_description=types.CodeDescription(href=page_url(finding.code, __version__)),
-        source=SOURCE,
-        related_information=related or None,
-        data=diagnostic_data(finding, lines, codec),
-    )
+    if related:
+        diagnostic["relatedInformation"] = related
+    diagnostic["data"] = diagnostic_data(finding, lines, codec)
+    return diagnostic
+
+
+def _range_json(client: types.Range) -> dict[str, Any]:
+    return {
+        "start": {"line": client.start.line, "character": client.start.character},
+        "end": {"line": client.end.line, "character": client.end.character},
+    }
 
 
 def diagnostic_data(finding: Finding, lines: Sequence[str], codec: PositionCodec) -> dict[str, Any]:
@@ -75,17 +157,10 @@ def diagnostic_data(finding: Finding, lines: Sequence[str], codec: PositionCodec
 
 
 def edit_data(edit: Edit, lines: Sequence[str], codec: PositionCodec) -> dict[str, Any]:
-    client = to_client_range(lines, codec, edit.range)
     new_text = edit.new_text
     if edit.range.start.line >= len(lines) and lines and not lines[-1].endswith("\n"):
         new_text = _newline_of(lines) + new_text  # appending after a last unterminated line
-    return {
-        "range": {
-            "start": {"line": client.start.line, "character": client.start.character},
-            "end": {"line": client.end.line, "character": client.end.character},
-        },
-        "newText": new_text,
-    }
+    return {"range": _range_json(to_client_range(lines, codec, edit.range)), "newText": new_text}
 
 
 def _newline_of(lines: Sequence[str]) -> str:

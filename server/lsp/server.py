@@ -34,7 +34,7 @@ from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
 from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
-from iacperf.server.lsp.diagnostics import to_diagnostics
+from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
@@ -72,6 +72,8 @@ class IacperfServer(LanguageServer):
         self.scope = "openFiles"
         #: uri -> the findings last published (hover and fix-all read them)
         self.findings: dict[str, list[Finding]] = {}
+        #: Diagnostics of each open document as last published, reused per finding.
+        self.renderers: dict[str, DiagnosticRenderer] = {}
         #: uri -> version of the text those findings belong to
         self.analysed_version: dict[str, int | None] = {}
         #: module key -> scheduled analysis
@@ -224,10 +226,9 @@ class IacperfServer(LanguageServer):
         if uri in self.pulled:
             self._refresh_pull()
             return
-        diagnostics = to_diagnostics(findings, uri, doc.source, doc.position_codec)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, version=version, diagnostics=diagnostics)
-        )
+        renderer = self.renderers.setdefault(uri, DiagnosticRenderer())
+        diagnostics = renderer.render(findings, uri, doc.source, doc.position_codec)
+        self._send_diagnostics(uri, version, diagnostics)
 
     def _publish_disk(self, path: str, findings: list[Finding]) -> None:
         """A file that is not open (scope "workspace"): positions from its text on disk."""
@@ -237,9 +238,18 @@ class IacperfServer(LanguageServer):
             return
         self.findings[uri] = findings
         self.published_paths.add(path)
-        diagnostics = to_diagnostics(findings, uri, text, self.workspace.position_codec)
-        self.text_document_publish_diagnostics(
-            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+        codec = self.workspace.position_codec
+        self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, text, codec))
+
+    def _send_diagnostics(
+        self, uri: str, version: int | None, diagnostics: list[dict[str, Any]]
+    ) -> None:
+        """Publish diagnostics already in wire format: straight to JSON, no cattrs."""
+        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
+        if version is not None:
+            params["version"] = version
+        self.protocol._send_data(
+            {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
         )
 
     def _refresh_pull(self) -> None:
@@ -564,6 +574,7 @@ def create_server() -> IacperfServer:
         uri = params.text_document.uri
         path = path_of(uri)
         ls.findings.pop(uri, None)
+        ls.renderers.pop(uri, None)
         ls.pulled.discard(uri)
         if path is None or not is_candidate(path):
             return

@@ -1,0 +1,73 @@
+"""Diagnostics built as wire-format dicts: protocol-valid, and reused only while valid."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pygls.workspace.position_codec import PositionCodec
+
+from iacperf.server.analysis import lint_text
+from iacperf.server.engine import Finding
+from iacperf.server.lsp.diagnostics import DiagnosticRenderer, diagnostic_json
+
+FIXTURES = Path(__file__).parents[1] / "rules" / "fixtures"
+BAD = sorted(p for p in FIXTURES.glob("*/bad*") if p.suffix in (".tf", ".yaml", ".json"))
+UTF16 = PositionCodec(types.PositionEncodingKind.Utf16)
+
+GP2 = """\
+resource "aws_ebs_volume" "data" {
+  availability_zone = "us-east-1a"
+  size              = 100
+  type              = "gp2"
+}
+"""
+
+
+def _findings(name: str, text: str) -> list[Finding]:
+    findings = lint_text(name, text)
+    assert findings, f"{name}: the test needs findings"
+    return findings
+
+
+@pytest.mark.parametrize("path", BAD, ids=[f"{p.parent.name}/{p.name}" for p in BAD])
+def test_wire_format_is_what_lsprotocol_would_send(path: Path) -> None:
+    """Structuring and unstructuring through lsprotocol gives back the very same dict:
+    every key is a protocol field in its wire spelling, nothing is lost or added."""
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    converter = default_converter()
+    for finding in lint_text(path.name, text):
+        wire = diagnostic_json(finding, "file:///x/" + path.name, lines, UTF16)
+        typed = converter.structure(wire, types.Diagnostic)
+        assert converter.unstructure(typed) == wire
+
+
+def test_same_finding_on_unchanged_lines_is_reused() -> None:
+    findings = _findings("main.tf", GP2)
+    renderer = DiagnosticRenderer()
+    first = renderer.render(findings, "file:///w/main.tf", GP2, UTF16)
+    again = renderer.render(findings, "file:///w/main.tf", GP2 + "\n# trailing\n", UTF16)
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True] * len(first)
+
+
+def test_a_changed_line_renders_again() -> None:
+    """The finding object is the same, but a character before it on its line now takes
+    two UTF-16 units: the reused diagnostic would point one unit short."""
+    findings = _findings("main.tf", GP2)
+    renderer = DiagnosticRenderer()
+    first = renderer.render(findings, "file:///w/main.tf", GP2, UTF16)
+    edited = GP2.replace('  type              = "gp2"', '  type/*😀*/        = "gp2"')
+    again = renderer.render(findings, "file:///w/main.tf", edited, UTF16)
+    assert first[0] is not again[0]
+    assert again[0]["range"]["start"]["character"] == first[0]["range"]["start"]["character"] + 1
+
+
+def test_new_finding_objects_are_rendered_fresh() -> None:
+    renderer = DiagnosticRenderer()
+    first = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", GP2, UTF16)
+    again = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", GP2, UTF16)
+    assert first == again
+    assert first[0] is not again[0]
