@@ -12,6 +12,7 @@ import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 
 from iacperf.rules.api import Context, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
@@ -107,7 +108,7 @@ def lint(
     if judge or selection.enabled(PARSE_ERROR):
         for template in templates:
             findings.extend(_parse_error_findings(template, selection))
-    by_kind: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
+    listed: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
     project_rules: list[Rule] = []
     for r in active:
         if r.scope is Scope.PROJECT:
@@ -115,16 +116,31 @@ def lint(
             continue
         for fmt in Format:
             for kind in r.kinds(fmt):
-                by_kind[(fmt, kind)].append(r)
+                listed[(fmt, kind)].append(r)
+    by_kind = {key: tuple(value) for key, value in listed.items()}
+
+    def existing(template: Template) -> tuple[Resource, ...]:
+        return memo.existing(template, _exists) if memo is not None else _existing(template)
+
     for group in _modules(templates):
         context = Context(
-            module=tuple(res for t in group for res in t.resources if _exists(res)),
+            module=tuple(chain.from_iterable(existing(t) for t in group)),
             blocks=tuple(b for t in group for b in t.blocks),
             globals=_sam_globals(group),
         )
         remembered = memo.module([t.path for t in group], context) if memo else None
         for resource in context.module:
-            for r in by_kind.get((resource.format, resource.kind), ()):
+            kind_rules = by_kind.get((resource.format, resource.kind))
+            if not kind_rules:
+                continue
+            if remembered is not None:
+                reused = remembered.group(resource, kind_rules, selection)
+                if reused is not None:
+                    findings.extend(reused)
+                    continue
+            found: list[Finding] = []
+            failed = False
+            for r in kind_rules:
                 rule_context = _for_rule(context, r, selection)
                 try:
                     if remembered is None:
@@ -133,16 +149,18 @@ def lint(
                         placed = remembered.findings(r, resource, rule_context, selection, _check)
                 except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
                     on_rule_error(r, f"{resource.path}: {resource.address}", error)
+                    failed = True
                     continue
-                findings.extend(placed)
+                found.extend(placed)
+            if remembered is not None and not failed:
+                remembered.keep_group(resource, kind_rules, selection, found)
+            findings.extend(found)
         if remembered is not None:
             remembered.finish()
     seen = templates if project is None else project
     kept = {t.path for t in templates}
     for fmt in Format:
-        everything = tuple(
-            res for t in seen if t.format is fmt for res in t.resources if _exists(res)
-        )
+        everything = tuple(chain.from_iterable(existing(t) for t in seen if t.format is fmt))
         if not everything:
             continue
         for r in project_rules:
@@ -195,6 +213,10 @@ def _sam_globals(group: Sequence[Template]) -> MappingNode | None:
             if section is not None and isinstance(section.value, MappingNode):
                 return section.value
     return None
+
+
+def _existing(template: Template) -> tuple[Resource, ...]:
+    return tuple(r for r in template.resources if _exists(r))
 
 
 def _exists(resource: Resource) -> bool:

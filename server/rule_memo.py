@@ -22,9 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iacperf.rules.api import Context, Rule
-from iacperf.rules.model import MappingNode, Resource, TopBlock
+from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
+_EXISTING_LIMIT = 50_000
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
 
 
@@ -113,22 +114,73 @@ class _Entry:
 
 
 @dataclass
+class _Group:
+    """Everything the rules of one resource found, valid while nothing any of them read
+    changed: one check per resource instead of one per rule."""
+
+    resource: Resource
+    selection: object
+    rules: tuple[Rule, ...]
+    reads: tuple[tuple[Dependency, int], ...]
+    findings: list[Any]
+
+
+@dataclass
 class RuleMemo:
     """Findings of resource and module rules per (module, rule, resource)."""
 
     _entries: dict[tuple[str, ...], dict[tuple[str, int], _Entry]] = field(default_factory=dict)
+    _groups: dict[tuple[str, ...], dict[int, _Group]] = field(default_factory=dict)
     _states: dict[tuple[tuple[str, ...], Dependency], _State] = field(default_factory=dict)
     _versions: Iterator[int] = field(default_factory=itertools.count)
     hits: int = 0
     misses: int = 0
+    #: id(template) -> (template, its resources that exist), see ``existing``
+    _existing: dict[int, tuple[Template, tuple[Resource, ...]]] = field(default_factory=dict)
+    #: id(resource) -> (resource, whether it exists)
+    _exists: dict[int, tuple[Resource, bool]] = field(default_factory=dict)
+
+    def existing(
+        self, template: Template, exists: Callable[[Resource], bool]
+    ) -> tuple[Resource, ...]:
+        """The resources of ``template`` that ``exists`` (not switched off by ``count = 0``),
+        judged once per template and resource object: every lint walks the whole project,
+        and a keystroke re-parses one resource."""
+        hit = self._existing.get(id(template))
+        if hit is not None and hit[0] is template:
+            return hit[1]
+        if len(self._existing) > _EXISTING_LIMIT or len(self._exists) > _EXISTING_LIMIT:
+            # Objects replaced long ago: judged again on demand.
+            self._existing.clear()
+            self._exists.clear()
+        found = []
+        for resource in template.resources:
+            known = self._exists.get(id(resource))
+            if known is None or known[0] is not resource:
+                known = (resource, exists(resource))
+                self._exists[id(resource)] = known
+            if known[1]:
+                found.append(resource)
+        result = tuple(found)
+        self._existing[id(template)] = (template, result)
+        return result
 
     def module(self, group: Sequence[str], context: Context) -> ModuleMemo:
         """The memo for one lint of one module (``group``: its files' paths)."""
         key = tuple(group)
-        return ModuleMemo(self, key, _Index(context), self._entries.get(key, {}))
+        return ModuleMemo(
+            self, key, _Index(context), self._entries.get(key, {}), self._groups.get(key, {})
+        )
 
-    def _finish(self, key: tuple[str, ...], entries: dict[tuple[str, int], _Entry]) -> None:
-        self._entries[key] = entries  # only what this lint used: the rest is gone
+    def _finish(
+        self,
+        key: tuple[str, ...],
+        entries: dict[tuple[str, int], _Entry],
+        groups: dict[int, _Group],
+    ) -> None:
+        # Only what this lint used: the rest is gone.
+        self._entries[key] = entries
+        self._groups[key] = groups
 
     def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
         objects = index.objects(dependency)
@@ -146,8 +198,45 @@ class ModuleMemo:
     key: tuple[str, ...]
     index: _Index
     previous: dict[tuple[str, int], _Entry]
+    previous_groups: dict[int, _Group]
     current: dict[tuple[str, int], _Entry] = field(default_factory=dict)
+    current_groups: dict[int, _Group] = field(default_factory=dict)
     _versions: dict[Dependency, int] = field(default_factory=dict)
+
+    def group(
+        self, resource: Resource, rules: tuple[Rule, ...], selection: Any
+    ) -> list[Any] | None:
+        """What ``rules`` found for ``resource`` last time, when nothing any of them read
+        has changed; None when they must run (one by one, through ``findings``)."""
+        group = self.previous_groups.get(id(resource))
+        if (
+            group is None
+            or group.resource is not resource
+            or group.rules != rules
+            or not (group.selection is selection or group.selection == selection)
+            or not all(self._version(dep) == version for dep, version in group.reads)
+        ):
+            return None
+        self.memo.hits += len(rules)
+        self.current_groups[id(resource)] = group
+        for r in rules:  # kept, so each rule can still be reused once the group is not
+            slot = (r.code, id(resource))
+            entry = self.previous.get(slot)
+            if entry is not None:
+                self.current[slot] = entry
+        return group.findings
+
+    def keep_group(
+        self, resource: Resource, rules: tuple[Rule, ...], selection: Any, found: list[Any]
+    ) -> None:
+        """Remember ``found``, what every rule of ``rules`` found for ``resource`` (each ran
+        through ``findings`` in this lint, none raised)."""
+        reads: dict[Dependency, int] = {}
+        for r in rules:
+            reads.update(self.current[(r.code, id(resource))].reads)
+        self.current_groups[id(resource)] = _Group(
+            resource, selection, rules, tuple(reads.items()), found
+        )
 
     def findings(
         self,
@@ -164,8 +253,8 @@ class ModuleMemo:
         if (
             entry is not None
             and entry.resource is resource
-            and entry.selection == selection
-            and entry.options == context.options
+            and (entry.selection is selection or entry.selection == selection)
+            and (entry.options is context.options or entry.options == context.options)
             and all(self._version(dep) == version for dep, version in entry.reads)
         ):
             self.memo.hits += 1
@@ -180,7 +269,7 @@ class ModuleMemo:
         return found
 
     def finish(self) -> None:
-        self.memo._finish(self.key, self.current)
+        self.memo._finish(self.key, self.current, self.current_groups)
 
     def _version(self, dependency: Dependency) -> int:
         version = self._versions.get(dependency)
