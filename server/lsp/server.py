@@ -35,6 +35,7 @@ from iacperf.server.analysis import iter_files
 from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
+from iacperf.server.lsp.documents import LineWorkspace
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
@@ -526,6 +527,8 @@ def create_server() -> IacperfServer:
     @guarded(None)
     def initialize(ls: IacperfServer, params: types.InitializeParams) -> None:
         ls.event_loop = asyncio.get_running_loop()
+        # pygls made the workspace just before this handler; no document is open yet.
+        ls.workspace.__class__ = LineWorkspace
         if not _can_pull(params.capabilities):
             # Push only. A client that pulls but cannot be asked to pull again (Neovim 0.11
             # has no refreshSupport) would keep stale results on files that an edit of
