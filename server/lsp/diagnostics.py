@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -31,9 +32,10 @@ def to_diagnostics(
 ) -> list[types.Diagnostic]:
     """The diagnostics of one document (``uri`` as the client spells it, ``text`` its text)."""
     converter = default_converter()
+    lines = text.splitlines(keepends=True)
     return [
-        converter.structure(item, types.Diagnostic)
-        for item in DiagnosticRenderer().render(findings, uri, text, codec)
+        converter.structure(diagnostic_json(f, uri, lines, codec), types.Diagnostic)
+        for f in findings
     ]
 
 
@@ -43,17 +45,18 @@ class _Rendered:
     uri: str
     encoding: str
     lines: tuple[str | int | None, ...]  # the text the conversion read, see _lines_read
-    diagnostic: dict[str, Any]
+    wire: str  # the diagnostic as JSON text
 
 
 class DiagnosticRenderer:
-    """Diagnostics of one document as JSON-ready dicts (the wire format, camelCase).
+    """Diagnostics of one document as JSON text (the wire format).
 
     A keystroke re-publishes every diagnostic of the file, but the rule memo hands back
     the very same ``Finding`` objects for every resource the edit did not touch; their
-    diagnostics are reused when the lines they were converted from are unchanged (the
-    client units of a position depend on its line's text). Building dicts directly also
-    skips the cattrs round trip, the largest cost of publishing a big file.
+    JSON is reused when the lines they were converted from are unchanged (the client
+    units of a position depend on its line's text). Building the wire format directly
+    also skips lsprotocol's cattrs round trip, once the largest cost of a keystroke on a
+    big file.
     """
 
     def __init__(self) -> None:
@@ -61,7 +64,7 @@ class DiagnosticRenderer:
 
     def render(
         self, findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
-    ) -> list[dict[str, Any]]:
+    ) -> list[str]:
         lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
         encoding = str(codec.encoding)
         rendered: dict[int, _Rendered] = {}
@@ -76,11 +79,10 @@ class DiagnosticRenderer:
                 or entry.encoding != encoding
                 or entry.lines != read
             ):
-                entry = _Rendered(
-                    finding, uri, encoding, read, diagnostic_json(finding, uri, lines, codec)
-                )
+                wire = json.dumps(diagnostic_json(finding, uri, lines, codec))
+                entry = _Rendered(finding, uri, encoding, read, wire)
             rendered[id(finding)] = entry
-            result.append(entry.diagnostic)
+            result.append(entry.wire)
         self._rendered = rendered
         return result
 

@@ -39,6 +39,7 @@ from iacperf.server.lsp.documents import LineWorkspace
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
+from iacperf.server.lsp.wire import publish_diagnostics
 from iacperf.server.parsing import detect, is_candidate
 from iacperf.server.suppressions import ignore_finding_edit
 
@@ -242,16 +243,8 @@ class IacperfServer(LanguageServer):
         codec = self.workspace.position_codec
         self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, text, codec))
 
-    def _send_diagnostics(
-        self, uri: str, version: int | None, diagnostics: list[dict[str, Any]]
-    ) -> None:
-        """Publish diagnostics already in wire format: straight to JSON, no cattrs."""
-        params: dict[str, Any] = {"uri": uri, "diagnostics": diagnostics}
-        if version is not None:
-            params["version"] = version
-        self.protocol._send_data(
-            {"jsonrpc": "2.0", "method": types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS, "params": params}
-        )
+    def _send_diagnostics(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+        publish_diagnostics(self.protocol, uri, version, diagnostics)
 
     def _refresh_pull(self) -> None:
         caps = self.client_capabilities.workspace

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -61,8 +62,9 @@ def test_a_changed_line_renders_again() -> None:
     first = renderer.render(findings, "file:///w/main.tf", GP2, UTF16)
     edited = GP2.replace('  type              = "gp2"', '  type/*😀*/        = "gp2"')
     again = renderer.render(findings, "file:///w/main.tf", edited, UTF16)
-    assert first[0] is not again[0]
-    assert again[0]["range"]["start"]["character"] == first[0]["range"]["start"]["character"] + 1
+    assert first[0] != again[0]
+    moved = json.loads(again[0])["range"]["start"]["character"]
+    assert moved == json.loads(first[0])["range"]["start"]["character"] + 1
 
 
 def test_new_finding_objects_are_rendered_fresh() -> None:
@@ -71,3 +73,7 @@ def test_new_finding_objects_are_rendered_fresh() -> None:
     again = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", GP2, UTF16)
     assert first == again
     assert first[0] is not again[0]
+    assert [json.loads(w) for w in first] == [
+        diagnostic_json(f, "file:///w/main.tf", GP2.splitlines(True), UTF16)
+        for f in _findings("main.tf", GP2)
+    ]
