@@ -123,13 +123,14 @@ class _Group:
     rules: tuple[Rule, ...]
     reads: tuple[tuple[Dependency, int], ...]
     findings: list[Any]
+    #: rule code -> its own entry, so each rule can still be reused once the group is not
+    entries: dict[str, _Entry]
 
 
 @dataclass
 class RuleMemo:
     """Findings of resource and module rules per (module, rule, resource)."""
 
-    _entries: dict[tuple[str, ...], dict[tuple[str, int], _Entry]] = field(default_factory=dict)
     _groups: dict[tuple[str, ...], dict[int, _Group]] = field(default_factory=dict)
     _states: dict[tuple[tuple[str, ...], Dependency], _State] = field(default_factory=dict)
     _versions: Iterator[int] = field(default_factory=itertools.count)
@@ -168,19 +169,10 @@ class RuleMemo:
     def module(self, group: Sequence[str], context: Context) -> ModuleMemo:
         """The memo for one lint of one module (``group``: its files' paths)."""
         key = tuple(group)
-        return ModuleMemo(
-            self, key, _Index(context), self._entries.get(key, {}), self._groups.get(key, {})
-        )
+        return ModuleMemo(self, key, _Index(context), self._groups.get(key, {}))
 
-    def _finish(
-        self,
-        key: tuple[str, ...],
-        entries: dict[tuple[str, int], _Entry],
-        groups: dict[int, _Group],
-    ) -> None:
-        # Only what this lint used: the rest is gone.
-        self._entries[key] = entries
-        self._groups[key] = groups
+    def _finish(self, key: tuple[str, ...], groups: dict[int, _Group]) -> None:
+        self._groups[key] = groups  # only what this lint used: the rest is gone
 
     def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
         objects = index.objects(dependency)
@@ -197,10 +189,10 @@ class ModuleMemo:
     memo: RuleMemo
     key: tuple[str, ...]
     index: _Index
-    previous: dict[tuple[str, int], _Entry]
-    previous_groups: dict[int, _Group]
-    current: dict[tuple[str, int], _Entry] = field(default_factory=dict)
-    current_groups: dict[int, _Group] = field(default_factory=dict)
+    previous: dict[int, _Group]  # id(resource) -> its group, from the last lint
+    current: dict[int, _Group] = field(default_factory=dict)
+    #: id(resource) -> rule code -> entry, for the resources whose rules run in this lint
+    _fresh: dict[int, dict[str, _Entry]] = field(default_factory=dict)
     _versions: dict[Dependency, int] = field(default_factory=dict)
 
     def group(
@@ -208,22 +200,23 @@ class ModuleMemo:
     ) -> list[Any] | None:
         """What ``rules`` found for ``resource`` last time, when nothing any of them read
         has changed; None when they must run (one by one, through ``findings``)."""
-        group = self.previous_groups.get(id(resource))
+        group = self.previous.get(id(resource))
         if (
             group is None
             or group.resource is not resource
             or group.rules != rules
             or not (group.selection is selection or group.selection == selection)
-            or not all(self._version(dep) == version for dep, version in group.reads)
         ):
             return None
+        versions = self._versions
+        for dependency, version in group.reads:
+            now = versions.get(dependency)
+            if now is None:
+                now = self._version(dependency)
+            if now != version:
+                return None
         self.memo.hits += len(rules)
-        self.current_groups[id(resource)] = group
-        for r in rules:  # kept, so each rule can still be reused once the group is not
-            slot = (r.code, id(resource))
-            entry = self.previous.get(slot)
-            if entry is not None:
-                self.current[slot] = entry
+        self.current[id(resource)] = group
         return group.findings
 
     def keep_group(
@@ -231,11 +224,12 @@ class ModuleMemo:
     ) -> None:
         """Remember ``found``, what every rule of ``rules`` found for ``resource`` (each ran
         through ``findings`` in this lint, none raised)."""
+        entries = self._fresh.pop(id(resource), {})
         reads: dict[Dependency, int] = {}
-        for r in rules:
-            reads.update(self.current[(r.code, id(resource))].reads)
-        self.current_groups[id(resource)] = _Group(
-            resource, selection, rules, tuple(reads.items()), found
+        for entry in entries.values():
+            reads.update(entry.reads)
+        self.current[id(resource)] = _Group(
+            resource, selection, rules, tuple(reads.items()), found, entries
         )
 
     def findings(
@@ -248,8 +242,8 @@ class ModuleMemo:
     ) -> list[Any]:
         """``run(rule, resource, context, selection)``, or what it returned last time when
         nothing it read has changed. Exceptions propagate and nothing is kept."""
-        slot = (rule.code, id(resource))
-        entry = self.previous.get(slot)
+        group = self.previous.get(id(resource))
+        entry = group.entries.get(rule.code) if group is not None else None
         if (
             entry is not None
             and entry.resource is resource
@@ -258,18 +252,19 @@ class ModuleMemo:
             and all(self._version(dep) == version for dep, version in entry.reads)
         ):
             self.memo.hits += 1
-            self.current[slot] = entry
+            self._fresh.setdefault(id(resource), {})[rule.code] = entry
             return entry.findings
         self.memo.misses += 1
         fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(Context)}
         recording = _Recording(**fields, index=self.index)
         found = run(rule, resource, recording, selection)
         reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
-        self.current[slot] = _Entry(resource, selection, context.options, reads, found)
+        entry = _Entry(resource, selection, context.options, reads, found)
+        self._fresh.setdefault(id(resource), {})[rule.code] = entry
         return found
 
     def finish(self) -> None:
-        self.memo._finish(self.key, self.current, self.current_groups)
+        self.memo._finish(self.key, self.current)
 
     def _version(self, dependency: Dependency) -> int:
         version = self._versions.get(dependency)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from lsprotocol import types
@@ -44,8 +45,12 @@ class _Rendered:
     finding: Finding  # kept alive, so its id is not reused while this entry lives
     uri: str
     encoding: str
-    lines: tuple[str | int | None, ...]  # the text the conversion read, see _lines_read
     wire: str  # the diagnostic as JSON text
+    #: The lines the conversion read (all well inside the text, see ``_lines_used``) and
+    #: a getter that reads them again from a new text.
+    read: tuple[str, ...]
+    reread: Callable[[Sequence[str]], tuple[str, ...]]
+    last: int  # the highest line read
 
 
 class DiagnosticRenderer:
@@ -67,29 +72,48 @@ class DiagnosticRenderer:
     ) -> list[str]:
         lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
         encoding = str(codec.encoding)
+        # Positions at or past the last line are clamped against the line count: a
+        # finding there is converted afresh every time.
+        safe = len(lines) - 1
+        previous = self._rendered
         rendered: dict[int, _Rendered] = {}
         result = []
         for finding in findings:
-            read = _lines_read(finding, lines)
-            entry = self._rendered.get(id(finding))
+            entry = previous.get(id(finding))
             if (
                 entry is None
                 or entry.finding is not finding
+                or entry.last >= safe
                 or entry.uri != uri
                 or entry.encoding != encoding
-                or entry.lines != read
+                or entry.reread(lines) != entry.read
             ):
-                wire = json.dumps(diagnostic_json(finding, uri, lines, codec))
-                entry = _Rendered(finding, uri, encoding, read, wire)
+                entry = _render(finding, uri, encoding, lines, codec)
             rendered[id(finding)] = entry
             result.append(entry.wire)
         self._rendered = rendered
         return result
 
 
-def _lines_read(finding: Finding, lines: Sequence[str]) -> tuple[str | int | None, ...]:
-    """The text a conversion of ``finding`` depends on: the lines its ranges touch, and
-    the line count and last line when a range reaches the end (positions are clamped)."""
+def _render(
+    finding: Finding, uri: str, encoding: str, lines: Sequence[str], codec: PositionCodec
+) -> _Rendered:
+    wire = json.dumps(diagnostic_json(finding, uri, lines, codec))
+    used = _lines_used(finding)
+    last = max(used)
+    if last >= len(lines) - 1 or min(used) < 0:
+        return _Rendered(finding, uri, encoding, wire, (), _never, last=len(lines))
+    # itemgetter of one index returns the item itself, not a 1-tuple: ask for it twice.
+    reread = itemgetter(*used) if len(used) > 1 else itemgetter(used[0], used[0])
+    return _Rendered(finding, uri, encoding, wire, reread(lines), reread, last)
+
+
+def _never(lines: Sequence[str]) -> tuple[str, ...]:
+    return ("never equal",)
+
+
+def _lines_used(finding: Finding) -> tuple[int, ...]:
+    """The lines a conversion of ``finding`` reads: the lines its ranges touch."""
     used = {finding.range.start.line, finding.range.end.line}
     if finding.fix is not None:
         for edit in finding.fix.edits:
@@ -97,11 +121,7 @@ def _lines_read(finding: Finding, lines: Sequence[str]) -> tuple[str | int | Non
     for item in finding.related:
         if item.path == finding.path:
             used.update((item.range.start.line, item.range.end.line))
-    count = len(lines)
-    read: list[str | int | None] = [lines[i] if 0 <= i < count else None for i in sorted(used)]
-    if max(used) >= count - 1:
-        read += [count, lines[-1] if lines else None]
-    return tuple(read)
+    return tuple(sorted(used))
 
 
 def diagnostic_json(

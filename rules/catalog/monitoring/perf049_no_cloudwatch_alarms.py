@@ -107,9 +107,10 @@ def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
     the finding there. A Terraform module call whose name or source mentions alarms
     counts as alarms, and so does a scaling policy whose type is computed.
     """
-    inventory = sorted((r for r in context.project if r.kind in _INVENTORY), key=_position)
+    inventory = [r for r in context.project if r.kind in _INVENTORY]
     if not inventory or _has_alarms(context):
         return
+    inventory.sort(key=_position)
     first = inventory[0]
     found = list(dict.fromkeys(r.kind for r in inventory))
     kinds = ", ".join(found[:_KINDS_SHOWN]) + (", ..." if len(found) > _KINDS_SHOWN else "")
@@ -136,8 +137,8 @@ def _metric(resource: Resource) -> str:
 
 
 def _position(resource: Resource) -> tuple[str, int, int]:
-    start = resource.absolute(resource.range).start
-    return (resource.path, start.line, start.character)
+    start = resource.range.start  # relative to the resource's first line
+    return (resource.path, resource.line_offset + start.line, start.character)
 
 
 def _has_alarms(context: Context) -> bool:
