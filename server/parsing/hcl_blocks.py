@@ -206,3 +206,9 @@ def _trivia_before(text: str, floor: int, pos: int, line: int) -> tuple[int, int
             break
         pos, line = start, line - 1
     return pos, line
+
+
+def split_body(text: str) -> Iterator[tuple[Chunk, bool]]:
+    """The items of a block body (the lines between its braces), each with whether it
+    ends settled: inside the braces the items are cut exactly as top-level items are."""
+    return _scan(text, 0, 0)

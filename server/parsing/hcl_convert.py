@@ -6,6 +6,7 @@ tree is dropped after conversion, so parsed blocks stay small in memory.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Iterator
@@ -75,6 +76,18 @@ class Converter:
         if position.line >= len(self._line_starts):
             return len(self.text)
         return self._line_starts[position.line] + position.character
+
+    def _trim_space(self, source_range: SourceRange) -> SourceRange:
+        """End the range on its last non-blank character: python-hcl2 ends some
+        expressions (``a && b`` as an attribute value) after the newline, or even after
+        the indentation of the next line, which the next line's own parse never sees."""
+        start = self._offset(source_range.start)
+        end = self._offset(source_range.end)
+        trimmed = len(self.text[start:end].rstrip(" \t\r\n")) + start
+        if trimmed == end:
+            return source_range
+        line = bisect.bisect_right(self._line_starts, trimmed) - 1
+        return SourceRange(source_range.start, Position(line, trimmed - self._line_starts[line]))
 
     def _trim_newline(self, source_range: SourceRange) -> SourceRange:
         """Heredoc tokens end after their closing newline; end the range on the marker."""
@@ -217,6 +230,7 @@ class Converter:
             # python-hcl2 keeps a heredoc as one token: find its references in the text.
             text = self.slice(source_range)
             return ExpressionNode(source_range, text, tuple(template_references(text)))
+        source_range = self._trim_space(source_range)
         text = self.slice(source_range)
         return ExpressionNode(source_range, text, tuple(self.references(tree)))
 

@@ -22,6 +22,7 @@ from iacperf.rules.model import (
     Variable,
 )
 from iacperf.server.parsing.hcl_blocks import Chunk, Layout, layout, relayout
+from iacperf.server.parsing.hcl_items import MIN_LINES, ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions
 
 _CACHE_LIMIT = 20_000
@@ -46,6 +47,8 @@ class TerraformParse:
     chunk_count: int = 0
     #: The text's chunks: the next parse re-scans only around its edit.
     layout: Layout | None = field(default=None, repr=False)
+    #: The items of big blocks, parsed one by one (shared with the parses that follow).
+    items: ItemCache = field(default_factory=ItemCache, repr=False)
     #: What each chunk added to the template, by (text, first line, newline): a keystroke
     #: rebuilds the resources of the chunks it touched only.
     pieces: dict[tuple[str, int, str], _Piece] = field(default_factory=dict, repr=False)
@@ -67,6 +70,7 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
     old_cache = previous.cache if previous is not None else {}
     cache: dict[str, ParsedChunk] = {}
     parsed = 0
+    items = previous.items if previous is not None else ItemCache()
     old_layout = previous.layout if previous is not None else None
     shape = relayout(old_layout, text) if old_layout is not None else layout(text)
     chunks = shape.chunks
@@ -75,7 +79,9 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
             continue
         hit = old_cache.get(chunk.text)
         if hit is None:
-            hit = parse_chunk(chunk.text)
+            # A first parse (the CLI, didOpen) takes big blocks whole, which is a little
+            # faster; once a big block changes it is parsed item by item from then on.
+            hit = parse_chunk(chunk.text, items if previous is not None else None)
             parsed += 1
         cache[chunk.text] = hit
     if previous is not None and len(cache) < _CACHE_LIMIT:
@@ -87,10 +93,16 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
     reuse = previous.pieces if previous is not None and previous.template.path == path else {}
     pieces: dict[tuple[str, int, str], _Piece] = {}
     template = assemble(path, text, chunks, cache, reuse, pieces)
-    return TerraformParse(template, cache, parsed, len(chunks), shape, pieces)
+    return TerraformParse(template, cache, parsed, len(chunks), shape, items, pieces)
 
 
-def parse_chunk(text: str) -> ParsedChunk:
+def parse_chunk(text: str, items: ItemCache | None = None) -> ParsedChunk:
+    """What ``text`` (one chunk) parses to; with ``items``, a big block is parsed item by
+    item, reusing the items parsed before (see ``hcl_items``)."""
+    if items is not None and text.count("\n") >= MIN_LINES:
+        block = parse_big_block(text, items)
+        if block is not None:
+            return ParsedChunk((block,))
     from iacperf.server.parsing import hcl_lark
 
     source = hcl_lark.prepare(text)
