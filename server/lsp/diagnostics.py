@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any
 
+import cattrs
 from lsprotocol import types
-from pygls.protocol import default_converter
+from lsprotocol.converters import get_converter
 from pygls.workspace.position_codec import PositionCodec
 
 from iacperf.rules.api import Severity
@@ -32,12 +34,17 @@ def to_diagnostics(
     findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
 ) -> list[types.Diagnostic]:
     """The diagnostics of one document (``uri`` as the client spells it, ``text`` its text)."""
-    converter = default_converter()
+    converter = _converter()
     lines = text.splitlines(keepends=True)
     return [
         converter.structure(diagnostic_json(f, uri, lines, codec), types.Diagnostic)
         for f in findings
     ]
+
+
+@functools.cache
+def _converter() -> cattrs.Converter:
+    return get_converter()
 
 
 @dataclass(frozen=True, slots=True)

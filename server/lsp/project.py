@@ -55,7 +55,7 @@ class Project:
     def update_open(self, path: str, text: str) -> Template | None:
         """Parse an open document's new text, reusing its unchanged Terraform blocks."""
         previous = self.entries.get(path)
-        template, parse = parse_text(path, text, previous.parse if previous else None)
+        template, parse = parse_text(path, text, previous.parse if previous else None, editing=True)
         self._put(path, _Entry(template, parse, open=True))
         return template
 

@@ -36,16 +36,17 @@ def is_candidate(path: str) -> bool:
 
 
 def parse_text(
-    path: str, text: str, previous: FileParse | None = None
+    path: str, text: str, previous: FileParse | None = None, *, editing: bool = False
 ) -> tuple[Template | None, FileParse | None]:
     """Parse one file's text. Returns (template or None if not IaC, the chunk cache the
-    next parse of this file may start from)."""
+    next parse of this file may start from). ``editing``: the file is open in an editor
+    and more edits will follow."""
     kind = detect(path)
     if kind is None:
         return None, None
     fmt, syntax = kind
     if fmt is Format.TERRAFORM and syntax is Syntax.HCL:
-        parse = parse_terraform(path, text, _only(previous, TerraformParse))
+        parse = parse_terraform(path, text, _only(previous, TerraformParse), editing=editing)
         return parse.template, parse
     if fmt is Format.TERRAFORM:
         return parse_terraform_json(path, text), None

@@ -34,7 +34,7 @@ MIN_LINES = 40
 _CACHE_LIMIT = 50_000
 
 _LABEL = r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_][\w-]*'
-_HEADER = re.compile(rf"[A-Za-z_][\w-]*(?:[ \t]+(?:{_LABEL}))*[ \t]*\{{[ \t]*\r?\n")
+_HEADER = re.compile(rf"[ \t]*[A-Za-z_][\w-]*(?:[ \t]+(?:{_LABEL}))*[ \t]*\{{[ \t]*\r?\n")
 _CLOSE = re.compile(r"[ \t]*\}[ \t]*(?:\r?\n)?")
 _TRIVIA = re.compile(r"[ \t]*(?:(?:#|//)[^\n]*)?\r?\n")
 
@@ -89,10 +89,15 @@ def _skip_trivia(text: str) -> tuple[int, int]:
 def _parse(text: str, cache: ItemCache) -> tuple[Entry, ...] | None:
     if text in cache.parsed:
         return cache.parsed[text]
-    from iacperf.server.parsing.terraform import parse_chunk
+    entries: tuple[Entry, ...] | None = None
+    if text.count("\n") >= MIN_LINES:  # a big nested block (``dynamic``): item by item too
+        block = parse_big_block(text, cache)
+        entries = (block,) if block is not None else None
+    if entries is None:
+        from iacperf.server.parsing.terraform import parse_chunk
 
-    parsed = parse_chunk(text)
-    entries = parsed.blocks if parsed.error is None else None
+        parsed = parse_chunk(text)
+        entries = parsed.blocks if parsed.error is None else None
     cache.parsed[text] = entries
     return entries
 

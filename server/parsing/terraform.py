@@ -65,8 +65,15 @@ class _Piece:
     indent: int  # the indent unit its first indented resource shows; 0 when none
 
 
-def parse_terraform(path: str, text: str, previous: TerraformParse | None = None) -> TerraformParse:
-    """Parse ``text``; reuse every block of ``previous`` whose text is unchanged."""
+def parse_terraform(
+    path: str, text: str, previous: TerraformParse | None = None, *, editing: bool = False
+) -> TerraformParse:
+    """Parse ``text``; reuse every block of ``previous`` whose text is unchanged.
+
+    ``editing``: the text is open in an editor, so big blocks are parsed item by item
+    from the first parse on, and the first keystroke in one is as cheap as the next. A
+    one-off parse (the CLI) takes big blocks whole, which is a little faster once.
+    """
     old_cache = previous.cache if previous is not None else {}
     cache: dict[str, ParsedChunk] = {}
     parsed = 0
@@ -79,9 +86,7 @@ def parse_terraform(path: str, text: str, previous: TerraformParse | None = None
             continue
         hit = old_cache.get(chunk.text)
         if hit is None:
-            # A first parse (the CLI, didOpen) takes big blocks whole, which is a little
-            # faster; once a big block changes it is parsed item by item from then on.
-            hit = parse_chunk(chunk.text, items if previous is not None else None)
+            hit = parse_chunk(chunk.text, items if editing or previous is not None else None)
             parsed += 1
         cache[chunk.text] = hit
     if previous is not None and len(cache) < _CACHE_LIMIT:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from lsprotocol import types
-from pygls.protocol import default_converter
+from lsprotocol.converters import get_converter
 from pygls.workspace.position_codec import PositionCodec
 
 from iacperf.server.analysis import lint_text
@@ -39,7 +39,7 @@ def test_wire_format_is_what_lsprotocol_would_send(path: Path) -> None:
     every key is a protocol field in its wire spelling, nothing is lost or added."""
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
-    converter = default_converter()
+    converter = get_converter()
     for finding in lint_text(path.name, text):
         wire = diagnostic_json(finding, "file:///x/" + path.name, lines, UTF16)
         typed = converter.structure(wire, types.Diagnostic)
