@@ -23,6 +23,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+#: Blocks and values with fewer lines are parsed in one piece: one Lark parse is cheaper
+#: than the pieces (``hcl_items``, ``hcl_values``).
+BIG_LINES = 40
+
 _TOKEN = re.compile(r"""\\.|\$\{|%\{|<<-?[A-Za-z][A-Za-z0-9._-]*\r?\n|["{}\[\]()\n]|\#|//|/\*""")
 _TOP_LEVEL_START = re.compile(
     r"(?:resource|data|module|variable|output|locals|provider|terraform|moved|import|check"
@@ -212,3 +216,15 @@ def split_body(text: str) -> Iterator[tuple[Chunk, bool]]:
     """The items of a block body (the lines between its braces), each with whether it
     ends settled: inside the braces the items are cut exactly as top-level items are."""
     return _scan(text, 0, 0)
+
+
+_TRIVIA_LINE_NL = re.compile(r"[ \t]*(?:(?:#|//)[^\n]*)?\r?\n")
+
+
+def leading_trivia(text: str) -> tuple[int, int]:
+    """Offset and line of the first line of ``text`` that is not blank or a ``#``/``//``
+    comment."""
+    offset = line = 0
+    while (match := _TRIVIA_LINE_NL.match(text, offset)) is not None:
+        offset, line = match.end(), line + 1
+    return offset, line

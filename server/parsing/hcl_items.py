@@ -20,23 +20,19 @@ from dataclasses import dataclass, field, replace
 
 from iacperf.rules.model import (
     Entry,
-    IntrinsicNode,
     MappingNode,
-    Node,
     Position,
-    SequenceNode,
     SourceRange,
 )
-from iacperf.server.parsing.hcl_blocks import split_body
+from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
+from iacperf.server.parsing.hcl_values import ValueCache, parse_big_attribute
+from iacperf.server.parsing.shift import shift_entry
 
-#: Blocks with fewer lines are parsed whole: one Lark parse is cheaper than the pieces.
-MIN_LINES = 40
 _CACHE_LIMIT = 50_000
 
 _LABEL = r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_][\w-]*'
 _HEADER = re.compile(rf"[ \t]*[A-Za-z_][\w-]*(?:[ \t]+(?:{_LABEL}))*[ \t]*\{{[ \t]*\r?\n")
 _CLOSE = re.compile(r"[ \t]*\}[ \t]*(?:\r?\n)?")
-_TRIVIA = re.compile(r"[ \t]*(?:(?:#|//)[^\n]*)?\r?\n")
 
 
 @dataclass
@@ -45,18 +41,20 @@ class ItemCache:
 
     parsed: dict[str, tuple[Entry, ...] | None] = field(default_factory=dict)
     placed: dict[tuple[str, int], tuple[Entry, ...]] = field(default_factory=dict)
+    values: ValueCache = field(default_factory=ValueCache)
 
     def trim(self) -> None:
-        if len(self.parsed) > _CACHE_LIMIT or len(self.placed) > _CACHE_LIMIT:
+        if max(len(self.parsed), len(self.placed), len(self.values)) > _CACHE_LIMIT:
             self.parsed.clear()
             self.placed.clear()
+            self.values.clear()
 
 
 def parse_big_block(text: str, cache: ItemCache) -> Entry | None:
     """The block ``text`` holds (one top-level item, as ``split_blocks`` cuts them), or
     None when it must be parsed whole."""
     cache.trim()
-    header_start, header_line = _skip_trivia(text)
+    header_start, header_line = leading_trivia(text)
     header = _HEADER.match(text, header_start)
     if header is None:
         return None
@@ -78,21 +76,14 @@ def parse_big_block(text: str, cache: ItemCache) -> Entry | None:
     return _block(shell[0], tuple(entries), header_line, close_line, brace)
 
 
-def _skip_trivia(text: str) -> tuple[int, int]:
-    """Offset and line of the first line that is not blank or a ``#``/``//`` comment."""
-    offset = line = 0
-    while (match := _TRIVIA.match(text, offset)) is not None:
-        offset, line = match.end(), line + 1
-    return offset, line
-
-
 def _parse(text: str, cache: ItemCache) -> tuple[Entry, ...] | None:
     if text in cache.parsed:
         return cache.parsed[text]
     entries: tuple[Entry, ...] | None = None
-    if text.count("\n") >= MIN_LINES:  # a big nested block (``dynamic``): item by item too
-        block = parse_big_block(text, cache)
-        entries = (block,) if block is not None else None
+    if text.count("\n") >= BIG_LINES:
+        # A big nested block (``dynamic``) item by item too, a big value element-wise.
+        big = parse_big_block(text, cache) or parse_big_attribute(text, cache.values)
+        entries = (big,) if big is not None else None
     if entries is None:
         from iacperf.server.parsing.terraform import parse_chunk
 
@@ -133,32 +124,3 @@ def _block(
         value=body,
         range=SourceRange(shell.range.start.shifted(header_line), closing.end),
     )
-
-
-def shift_entry(entry: Entry, lines: int) -> Entry:
-    """``entry`` with every range ``lines`` further down."""
-    if not lines:
-        return entry
-    return replace(
-        entry,
-        key_range=entry.key_range.shifted(lines),
-        value=shift_node(entry.value, lines),
-        range=entry.range.shifted(lines),
-    )
-
-
-def shift_node(node: Node, lines: int) -> Node:
-    moved = node.range.shifted(lines)
-    if isinstance(node, MappingNode):
-        return replace(
-            node,
-            range=moved,
-            entries=tuple(shift_entry(entry, lines) for entry in node.entries),
-            open_range=node.open_range.shifted(lines) if node.open_range else None,
-            close_range=node.close_range.shifted(lines) if node.close_range else None,
-        )
-    if isinstance(node, SequenceNode):
-        return replace(node, range=moved, items=tuple(shift_node(i, lines) for i in node.items))
-    if isinstance(node, IntrinsicNode):
-        return replace(node, range=moved, argument=shift_node(node.argument, lines))
-    return replace(node, range=moved)

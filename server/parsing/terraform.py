@@ -21,8 +21,8 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
-from iacperf.server.parsing.hcl_blocks import Chunk, Layout, layout, relayout
-from iacperf.server.parsing.hcl_items import MIN_LINES, ItemCache, parse_big_block
+from iacperf.server.parsing.hcl_blocks import BIG_LINES, Chunk, Layout, layout, relayout
+from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions
 
 _CACHE_LIMIT = 20_000
@@ -104,7 +104,7 @@ def parse_terraform(
 def parse_chunk(text: str, items: ItemCache | None = None) -> ParsedChunk:
     """What ``text`` (one chunk) parses to; with ``items``, a big block is parsed item by
     item, reusing the items parsed before (see ``hcl_items``)."""
-    if items is not None and text.count("\n") >= MIN_LINES:
+    if items is not None and text.count("\n") >= BIG_LINES:
         block = parse_big_block(text, items)
         if block is not None:
             return ParsedChunk((block,))

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from iacperf.server.parsing.hcl_blocks import split_blocks
-from iacperf.server.parsing.hcl_items import MIN_LINES, ItemCache, parse_big_block
+from iacperf.server.parsing.hcl_blocks import BIG_LINES, split_blocks
+from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.terraform import parse_chunk, parse_terraform
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
@@ -40,11 +40,51 @@ def _module_block(attributes: int) -> str:
 BIG = _module_block(40)
 
 
+def _type_variable(fields: int) -> str:
+    """A ``variable`` whose ``type`` is hundreds of lines, as in terraform-aws-eks."""
+    lines = ['variable "groups" {', '  description = "Node groups"', "  type = map(object({"]
+    for index in range(fields):
+        if index % 10 == 3:
+            lines += [f"    nested_{index} = optional(object({{"]
+            lines += [f"      inner_{i} = optional(string)" for i in range(45)]
+            lines += ["    }))"]
+        elif index % 10 == 5:
+            lines += ["", f"    # group {index}"]
+        lines += [f"    field_{index} = optional(list(string), [])"]
+    lines += ["  }))", "  default = {", '    a = "x"']
+    lines += [f"    key_{index} = var.value_{index}" for index in range(45)]
+    lines += ["    # last", "  }", "  list = [", *[f'    "{i}", local.l_{i},' for i in range(45)]]
+    lines += ["  ]", "}", ""]
+    return "\n".join(lines)
+
+
+TYPE_VARIABLE = _type_variable(60)
+
+
 def test_a_big_block_equals_its_whole_parse() -> None:
-    assert BIG.count("\n") >= MIN_LINES
+    assert BIG.count("\n") >= BIG_LINES
     block = parse_big_block(BIG, ItemCache())
     assert block is not None
     assert (block,) == parse_chunk(BIG).blocks
+
+
+def test_big_attribute_values_equal_their_whole_parse() -> None:
+    """A huge ``type`` (an expression: its references count), a big object and a big
+    tuple (their elements count)."""
+    cache = ItemCache()
+    block = parse_big_block(TYPE_VARIABLE, cache)
+    assert block is not None
+    assert (block,) == parse_chunk(TYPE_VARIABLE).blocks
+    assert len(cache.values) > 100, "the values were parsed element by element"
+
+
+def test_an_edit_in_a_big_attribute_parses_one_element() -> None:
+    first = parse_terraform("variables.tf", TYPE_VARIABLE, editing=True)
+    before = len(first.items.values.elements)
+    edited = TYPE_VARIABLE.replace("inner_7 = optional(string)", "inner_7 = optional(number)", 1)
+    second = parse_terraform("variables.tf", edited, first)
+    assert second.template == parse_terraform("variables.tf", edited).template
+    assert len(second.items.values.elements) <= before + 2  # the element, its nested one
 
 
 def test_crlf_and_tabs() -> None:
@@ -111,9 +151,10 @@ def _big_corpus_blocks() -> list[tuple[str, int, str]]:
         except (OSError, UnicodeDecodeError):
             continue
         for chunk in split_blocks(text):
-            if chunk.text.count("\n") >= MIN_LINES:
+            if chunk.text.count("\n") >= BIG_LINES:
                 found.append((str(path.relative_to(CORPUS)), chunk.start_line, chunk.text))
-    return found[::4]  # every fourth: about 125 blocks, the largest among them
+    # Every fourth (about 125 blocks), and every block of 200 lines or more.
+    return [b for i, b in enumerate(found) if i % 4 == 0 or b[2].count("\n") >= 200]
 
 
 BLOCKS = _big_corpus_blocks()
@@ -121,6 +162,7 @@ BLOCKS = _big_corpus_blocks()
 
 @pytest.mark.skipif(not BLOCKS, reason="../shared/corpus is not there")
 def test_big_corpus_blocks_equal_their_whole_parse() -> None:
+    """By items, down to big nested blocks and element-wise values."""
     differ, items = [], 0
     for name, line, text in BLOCKS:
         whole = parse_chunk(text)
