@@ -21,15 +21,18 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 from iacperf.server.parsing.hcl_blocks import Chunk
 
-_RESOURCES = re.compile(r"""^(?:Resources|"Resources"|'Resources')[ \t]*:(?P<rest>[^\n]*)$""", re.M)
+_RESOURCES = re.compile(r"""(?:Resources|"Resources"|'Resources')[ \t]*:(?P<rest>[^\n]*)""")
 # Aliases need their anchor in the same chunk, a directive or a document marker makes
 # several documents, a tab in indentation changes what a line's indentation is.
-_UNSAFE = re.compile(r"^(?:---|\.\.\.|%)|^ *\t|(?:^|[ \t\[{,])[&*][\w-]", re.M)
+_MARKERS = ("\n---", "\n...", "\n%")
+_TAB_INDENT = re.compile(r"^ *\t", re.M)
+_ALIAS_NAME = re.compile(r"[\w-]")
 # YAML 1.1 line breaks that str.split("\n") would not count.
-_ODD_BREAKS = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+_ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,14 +46,15 @@ class YamlLayout:
 
 def split_yaml(text: str) -> YamlLayout | None:
     """The template's resource chunks and rest, or None when cutting is not safe."""
-    if _ODD_BREAKS.search(text) is not None:
+    # Plain substring searches: this runs on every keystroke, and regular expressions
+    # that may match at any line start cost milliseconds on a big template.
+    if any(b in text for b in _ODD_BREAKS) or text.count("\r") != text.count("\r\n"):
         return None
-    unsafe = _UNSAFE.search(text)
-    if unsafe is not None and unsafe.group() == "---" and _only_trivia(text[: unsafe.start()]):
-        unsafe = _UNSAFE.search(text, unsafe.end())  # the usual "---" opening the document
-    if unsafe is not None:
+    if _several_documents(text) or _anchor_or_alias(text):
         return None
-    found = list(_RESOURCES.finditer(text))
+    if "\t" in text and _TAB_INDENT.search(text) is not None:
+        return None
+    found = _resources_keys(text)
     if len(found) != 1:
         return None
     after = found[0].group("rest").strip()
@@ -58,9 +62,7 @@ def split_yaml(text: str) -> YamlLayout | None:
         return None  # flow style or a value on the key's line
     lines = text.split("\n")
     first = text.count("\n", 0, found[0].start()) + 1  # the line below ``Resources:``
-    starts = [0]
-    for line in lines:
-        starts.append(starts[-1] + len(line) + 1)
+    starts = [0, *accumulate(len(line) + 1 for line in lines)]
     spans, indent, end = _entries(lines, first)
     if spans is None:
         return None
@@ -70,6 +72,45 @@ def split_yaml(text: str) -> YamlLayout | None:
     section_start, section_end = starts[spans[0][0]], starts[end]
     blank = "\n" * text.count("\n", section_start, section_end)
     return YamlLayout(text[:section_start] + blank + text[section_end:], chunks, indent)
+
+
+def _several_documents(text: str) -> bool:
+    """A directive or a document marker, but for a "---" that opens the document."""
+    for marker in ("---", "...", "%"):
+        at = 0 if text.startswith(marker) else text.find("\n" + marker) + 1
+        while at > 0 or (at == 0 and text.startswith(marker)):
+            if not (marker == "---" and _only_trivia(text[:at])):
+                return True
+            at = text.find("\n" + marker, at + 1) + 1
+            if at == 0:
+                break
+    return False
+
+
+def _anchor_or_alias(text: str) -> bool:
+    """``&name`` or ``*name`` where YAML reads an anchor or alias (after a blank, a
+    bracket, a comma or at a line start)."""
+    for char in "&*":
+        at = text.find(char)
+        while at >= 0:
+            if (at == 0 or text[at - 1] in "\n \t[{,") and _ALIAS_NAME.match(text, at + 1):
+                return True
+            at = text.find(char, at + 1)
+    return False
+
+
+def _resources_keys(text: str) -> list[re.Match[str]]:
+    """The top-level ``Resources:`` keys (at a line start)."""
+    found = []
+    for name in ("Resources", '"Resources"', "'Resources'"):
+        at = text.find(name)
+        while at >= 0:
+            if at == 0 or text[at - 1] == "\n":
+                match = _RESOURCES.match(text, at)
+                if match is not None:
+                    found.append(match)
+            at = text.find(name, at + 1)
+    return found
 
 
 def _only_trivia(text: str) -> bool:
