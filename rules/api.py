@@ -6,9 +6,12 @@ import inspect
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any, TypeVar
 
 from iacperf.rules.edits import Edit
 from iacperf.rules.model import Format, MappingNode, Resource, SourceRange, TopBlock
+
+_T = TypeVar("_T")
 
 
 class Severity(str, Enum):
@@ -118,6 +121,21 @@ class Context:
     #: resources inherit); None for Terraform or when the template has none.
     globals: MappingNode | None = None
     options: dict[str, object] = field(default_factory=dict)
+    #: Where ``fact`` remembers what it computed; None computes every time.
+    facts: Facts | None = field(default=None, compare=False, repr=False)
+
+    def fact(self, compute: Callable[[Resource], _T], resource: Resource) -> _T:
+        """``compute(resource)``, computed once per resource object.
+
+        For what a rule derives from *other* resources of the module or project (does
+        this policy read DynamoDB items? which database does this function name?): the
+        language server keeps the objects of resources an edit did not touch, so such a
+        fact is computed again only for the resource that changed. ``compute`` must
+        depend on ``resource`` alone and be a module-level function (it is the cache key).
+        """
+        if self.facts is None:
+            return compute(resource)
+        return self.facts.get(compute, resource)
 
     def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
         return (r for r in self.module if r.kind in kinds)
@@ -151,6 +169,33 @@ def _json_blocks(
             yield (*labels, entry.key), entry.value
         else:
             yield from _json_blocks(entry.value, depth - 1, (*labels, entry.key))
+
+
+class Facts:
+    """What ``Context.fact`` computed, by function and resource object."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[Callable[[Resource], Any], int], tuple[Resource, Any]] = {}
+
+    def get(self, compute: Callable[[Resource], _T], resource: Resource) -> _T:
+        key = (compute, id(resource))
+        known = self._known.get(key)
+        if known is not None and known[0] is resource:
+            value: _T = known[1]
+            return value
+        value = compute(resource)
+        self._known[key] = (resource, value)
+        return value
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def keep(self, alive: Iterable[Resource]) -> None:
+        """Forget facts about resource objects that are not ``alive`` (replaced by edits)."""
+        ids = {id(resource): resource for resource in alive}
+        self._known = {
+            key: known for key, known in self._known.items() if ids.get(key[1]) is known[0]
+        }
 
 
 ResourceCheck = Callable[[Resource, Context], Iterable[Violation]]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 
-from iacperf.rules.api import Context, Fix, Related, Rule, Scope, Severity, Violation
+from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
 from iacperf.rules.model import (
     Format,
@@ -122,11 +122,15 @@ def lint(
     def existing(template: Template) -> tuple[Resource, ...]:
         return memo.existing(template, _exists) if memo is not None else _existing(template)
 
+    # Facts about single resources (``Context.fact``): the language server keeps them
+    # between keystrokes, a one-off lint shares them between the rules of this lint.
+    facts = memo.facts if memo is not None else Facts()
     for group in _modules(templates):
         context = Context(
             module=tuple(chain.from_iterable(existing(t) for t in group)),
             blocks=tuple(b for t in group for b in t.blocks),
             globals=_sam_globals(group),
+            facts=facts,
         )
         remembered = memo.module([t.path for t in group], context) if memo else None
         for resource in context.module:
@@ -168,13 +172,15 @@ def lint(
                 continue
             try:
                 blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
-                whole = Context(project=everything, blocks=blocks)
+                whole = Context(project=everything, blocks=blocks, facts=facts)
                 violations = list(r.check_project(_for_rule(whole, r, selection)))
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)
                 continue
             placed = _place(r, selection, resource_default=None, found=violations)
             findings.extend(f for f in placed if f.path in kept)
+    if memo is not None:
+        memo.forget_replaced(seen)
     judged = {r.code for r in active} | {PARSE_ERROR.code} if judge else None
     findings = apply_suppressions(findings, templates, selection, judged)
     if judge:

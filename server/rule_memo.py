@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from iacperf.rules.api import Context, Rule
+from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
@@ -140,6 +140,15 @@ class RuleMemo:
     _existing: dict[int, tuple[Template, tuple[Resource, ...]]] = field(default_factory=dict)
     #: id(resource) -> (resource, whether it exists)
     _exists: dict[int, tuple[Resource, bool]] = field(default_factory=dict)
+    #: ``Context.fact`` values, kept across lints
+    facts: Facts = field(default_factory=Facts)
+    _facts_kept: int = 0  # how many facts there were after the last clean-up
+
+    def forget_replaced(self, templates: Sequence[Template]) -> None:
+        """Drop facts about resource objects edits have replaced, once they pile up."""
+        if len(self.facts) > max(10_000, 2 * self._facts_kept):
+            self.facts.keep(r for t in templates for r in t.resources)
+            self._facts_kept = len(self.facts)
 
     def existing(
         self, template: Template, exists: Callable[[Resource], bool]

@@ -10,7 +10,7 @@ so; any other YAML or JSON file is ignored quietly (``parse_cloudformation`` ret
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import yaml
@@ -153,7 +153,11 @@ def _parse_chunked(
     if root is None or not _is_template(root):
         return result
     newline = "\r\n" if "\r\n" in text else "\n"
-    template = _template(path, syntax, root, newline, placed, tuple(errors))
+    # The resources of unchanged chunks stay the very same objects, so the language
+    # server's rule memo can reuse their findings.
+    before = previous.template.resources if previous.template is not None else ()
+    reuse = {(id(r.node), r.line_offset): r for r in before}
+    template = _template(path, syntax, root, newline, placed, tuple(errors), reuse)
     if "iacperf" in text:
         found = _chunked_suppressions(text, template, rest[1])
         template = replace(template, suppressions=found)
@@ -354,9 +358,11 @@ def _template(
     newline: str,
     placed: Sequence[tuple[Entry, int]] | None = None,
     errors: tuple[ParseError, ...] = (),
+    reuse: Mapping[tuple[int, int], Resource] | None = None,
 ) -> Template:
     """``placed``: the resource entries with their line offsets, when parsed apart from
-    ``root``; by default the entries of ``root``'s ``Resources`` at offset 0."""
+    ``root``; by default the entries of ``root``'s ``Resources`` at offset 0. ``reuse``:
+    resources built before, by (id of their entry's value, line offset)."""
     if placed is None:
         section = root.get("Resources")
         placed = []
@@ -374,7 +380,16 @@ def _template(
         if not indent_unit and entry.value.indent:
             indent_unit = entry.value.indent - entry.key_range.start.character
         kind = str(kind_entry.value.value)
-        resources.append(_resource(path, syntax, entry, kind, newline, offset))
+        old = reuse.get((id(entry.value), offset)) if reuse else None
+        if (
+            old is not None
+            and old.node is entry.value
+            and old.name == entry.key
+            and (old.path, old.syntax, old.newline) == (path, syntax, newline)
+        ):
+            resources.append(old)
+        else:
+            resources.append(_resource(path, syntax, entry, kind, newline, offset))
     parameters = root.get("Parameters")
     if parameters is not None and isinstance(parameters.value, MappingNode):
         for entry in parameters.value.entries:

@@ -173,6 +173,11 @@ def test_a_keystroke_in_one_resource_reparses_that_chunk_only() -> None:
     after = _parse("t.yaml", text, parse)
     assert (after.chunked, after.parsed_chunks) == (True, 1)
     _same(after.template, _whole("t.yaml", text))
+    # The untouched resources are the very same objects: the rule memo reuses findings
+    # by resource identity.
+    assert parse.template is not None and after.template is not None
+    same = [a is b for a, b in zip(parse.template.resources, after.template.resources)]
+    assert same.count(False) == 1 and len(same) == len(after.template.resources)
     assert after.template is not None
     data, logs, fn = after.template.resources
     assert [r.line_offset for r in after.template.resources] == [6, 12, 18]
