@@ -54,7 +54,8 @@ def split_yaml(text: str) -> YamlLayout | None:
         return None
     if "\t" in text and _TAB_INDENT.search(text) is not None:
         return None
-    found = _resources_keys(text)
+    margin = _root_indent(text)
+    found = _resources_keys(text, margin)
     if len(found) != 1:
         return None
     after = found[0].group("rest").strip()
@@ -63,7 +64,7 @@ def split_yaml(text: str) -> YamlLayout | None:
     lines = text.split("\n")
     first = text.count("\n", 0, found[0].start()) + 1  # the line below ``Resources:``
     starts = [0, *accumulate(len(line) + 1 for line in lines)]
-    spans, indent, end = _entries(lines, first)
+    spans, indent, end = _entries(lines, first, margin)
     if spans is None:
         return None
     chunks = tuple(Chunk(a, text[starts[a] : starts[b]]) for a, b in spans)
@@ -99,13 +100,25 @@ def _anchor_or_alias(text: str) -> bool:
     return False
 
 
-def _resources_keys(text: str) -> list[re.Match[str]]:
-    """The top-level ``Resources:`` keys (at a line start)."""
+def _root_indent(text: str) -> int:
+    """The column of the top-level keys (some templates indent the whole document)."""
+    for line in text.split("\n", 200)[:200]:
+        content = line.lstrip(" ")
+        if content.strip() and not content.startswith(("#", "---", "%")):
+            return len(line) - len(content)
+    return 0
+
+
+def _resources_keys(text: str, margin: int) -> list[re.Match[str]]:
+    """The top-level ``Resources:`` keys (at the start of a line, after ``margin`` blanks)."""
     found = []
     for name in ("Resources", '"Resources"', "'Resources'"):
         at = text.find(name)
         while at >= 0:
-            if at == 0 or text[at - 1] == "\n":
+            start = at - margin
+            if (start == 0 or (start > 0 and text[start - 1] == "\n")) and (
+                text[start:at] == " " * margin
+            ):
                 match = _RESOURCES.match(text, at)
                 if match is not None:
                     found.append(match)
@@ -117,8 +130,11 @@ def _only_trivia(text: str) -> bool:
     return all(not line.strip() or line.lstrip().startswith("#") for line in text.split("\n"))
 
 
-def _entries(lines: list[str], first: int) -> tuple[list[tuple[int, int]] | None, int, int]:
-    """(line spans of the section's entries, their column, the line after the section)."""
+def _entries(
+    lines: list[str], first: int, margin: int
+) -> tuple[list[tuple[int, int]] | None, int, int]:
+    """(line spans of the section's entries, their column, the line after the section);
+    ``margin``: the column of the top-level keys."""
     spans: list[tuple[int, int]] = []
     indent = -1
     start = first  # where the current entry's chunk starts
@@ -133,7 +149,7 @@ def _entries(lines: list[str], first: int) -> tuple[list[tuple[int, int]] | None
             continue
         column = len(line) - len(content)
         if indent < 0:
-            if column == 0:
+            if column <= margin:
                 return [], 0, first  # an empty section: the next key follows
             if content.startswith("-"):
                 return None, 0, 0  # a list, not a mapping

@@ -32,6 +32,8 @@ LARGEST_YAML = (
     CORPUS / "aws-waf-security-automations/deployment/aws-waf-security-automations.template"
 )
 LARGE_YAML = CORPUS / "aws-cf-templates/jenkins/jenkins2-ha-agents.yaml"
+# The whole document indented by two blanks.
+INDENTED_YAML = CORPUS / "cfn-lint/test/fixtures/templates/quickstart/cis_benchmark.yaml"
 
 TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"
@@ -282,6 +284,16 @@ def test_unsafe_text_falls_back_to_the_whole_document(old: str, new: str) -> Non
     assert after.template == _whole("t.yaml", text)
 
 
+def test_an_indented_document_is_cut_too() -> None:
+    indented = "".join(f"  {line}" if line.strip() else line for line in TEMPLATE.splitlines(True))
+    parse = _open("t.yaml", indented)
+    assert parse.chunk_count == 3
+    text = _edit(indented, "Size: 20", "Size: 25")
+    after = _parse("t.yaml", text, parse)
+    assert (after.chunked, after.parsed_chunks) == (True, 1)
+    _same(after.template, _whole("t.yaml", text))
+
+
 def test_flow_style_resources_fall_back() -> None:
     text = (
         'AWSTemplateFormatVersion: "2010-09-09"\n'
@@ -356,7 +368,7 @@ def test_fixtures_parse_alike_in_chunks(path: Path) -> None:
     _same(after.template, _whole(path.name, edited))
 
 
-@pytest.mark.parametrize("path", [LARGEST_YAML, LARGE_YAML], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [LARGEST_YAML, LARGE_YAML, INDENTED_YAML], ids=lambda p: p.name)
 def test_large_corpus_templates(path: Path) -> None:
     if not path.is_file():
         pytest.skip("corpus not present")
