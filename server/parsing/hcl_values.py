@@ -174,13 +174,14 @@ class _Shell:
             return None
         value = _unwrap(attribute.children[-1])
         hole = _hole(value, opener)
-        if hole is None:
+        if hole is None or not isinstance(value, Tree):
             return None
         converter = Converter(source)
         entry = converter.attribute(attribute)
         if hole is not value and not isinstance(entry.value, ExpressionNode):
             return None  # e.g. an object inside a tuple: its other parts would be lost
-        before, after = [], []
+        before: list[str] = []
+        after: list[str] = []
         for line, name in _positioned_references(converter, value):
             (before if line == 1 else after).append(name)
         return _Shell(entry, value, hole, converter, tuple(before), tuple(after))

@@ -178,8 +178,9 @@ def test_a_keystroke_in_one_resource_reparses_that_chunk_only() -> None:
     # The untouched resources are the very same objects: the rule memo reuses findings
     # by resource identity.
     assert parse.template is not None and after.template is not None
-    same = [a is b for a, b in zip(parse.template.resources, after.template.resources)]
-    assert same.count(False) == 1 and len(same) == len(after.template.resources)
+    old, new = parse.template.resources, after.template.resources
+    assert len(old) == len(new)
+    assert [a is b for a, b in zip(old, new, strict=True)].count(False) == 1
     assert after.template is not None
     data, logs, fn = after.template.resources
     assert [r.line_offset for r in after.template.resources] == [6, 12, 18]
