@@ -397,6 +397,36 @@ def remove_item(resource: Resource, sequence: SequenceNode, item: Node) -> Edit:
     return Edit(item.range, "")
 
 
+def insert_item(resource: Resource, sequence: SequenceNode, value: Value) -> Edit:
+    """Add ``value`` as the last item of a list, in the list's own layout: a new ``- item``
+    in a YAML block list; else after the last item, on a line of its own when the items
+    are on lines of their own. An empty list is replaced by ``[value]``."""
+    if not sequence.items:
+        return replace_value(resource, sequence, [value])
+    syntax, nl, unit = resource.syntax, resource.newline, resource.indent_unit
+    last = sequence.items[-1]
+    column = last.range.start.character
+    if syntax is Syntax.YAML and not sequence.flow:
+        dash = sequence.range.start.character  # a block list starts at its first "-"
+        if isinstance(value, Mapping) and value:
+            lines = [render_entry(syntax, str(k), v, column, unit, nl) for k, v in value.items()]
+            rendered = (nl + " " * column).join(lines)
+        else:
+            rendered = render_inline(syntax, value)
+        gap = " " * max(column - dash - 1, 1)
+        line = f"{' ' * dash}-{gap}{rendered}{nl}"
+        return Edit(_point(Position(last.range.end.line + 1, 0)), line)
+    before = sequence.items[-2].range.end.line if len(sequence.items) > 1 else None
+    if last.range.start.line == (sequence.range.start.line if before is None else before):
+        return Edit(_point(last.range.end), f", {render_inline(syntax, value)}")
+    one_line = last.range.start.line == last.range.end.line
+    if syntax is Syntax.JSON and not one_line:
+        rendered = _json_lines(value, column, unit, nl)
+    else:
+        rendered = render_inline(syntax, value)
+    return Edit(_point(last.range.end), f",{nl}{' ' * column}{rendered}")
+
+
 def _point(position: Position) -> SourceRange:
     return SourceRange(position, position)
 
@@ -430,10 +460,11 @@ def render_entry(syntax: Syntax, key: str, value: Value, indent: int, unit: int,
     if syntax is Syntax.HCL:
         if isinstance(value, Block):
             inner = " " * (indent + unit)
-            lines = [
-                inner + render_entry(syntax, k, v, indent + unit, unit, nl)
-                for k, v in value.items()
+            entries = [
+                render_entry(syntax, k, v, indent + unit, unit, nl) for k, v in value.items()
             ]
+            # Several attributes line up their "=" as terraform fmt does.
+            lines = [inner + entry for entry in _fmt_aligned(entries)]
             return f"{key} {{{nl}" + nl.join(lines) + f"{nl}{' ' * indent}}}"
         return f"{key} = {render_inline(syntax, value)}"
     if syntax is Syntax.JSON:

@@ -25,15 +25,16 @@ FUNCTION = "AWS::Serverless::Function"
 
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """A function property and where it is written."""
+    """A function (or API) property and where it is written."""
 
     entry: Entry
     from_globals: bool = False
+    section: str = "Function"  # the Globals section it comes from
 
     def related(self, resource: Resource) -> tuple[Related, ...]:
         if not self.from_globals:
             return ()
-        message = f"{self.entry.key} is set in Globals.Function"
+        message = f"{self.entry.key} is set in Globals.{self.section}"
         return (Related(message, resource.path, resource.absolute(self.entry.range)),)
 
 
@@ -96,3 +97,35 @@ def _ignores(resource: Resource, key: str) -> bool:
         return True
     names = strings(ignore)
     return names is not None and key in names
+
+
+# ---------------------------------------------------------------------------
+# AWS::Serverless::Api: ``Globals.Api`` works the same way (lists such as ``MethodSettings``
+# are concatenated, global first).
+
+API = "AWS::Serverless::Api"
+
+
+def api_setting(resource: Resource, context: Context, key: str) -> Setting | None:
+    """The API's own ``key``, else the one it inherits from ``Globals.Api``."""
+    local = resource.get(key)
+    if local is not None:
+        return Setting(local, section="Api")
+    inherited = api_global_entry(resource, context, key)
+    if inherited is None:
+        return None
+    return Setting(inherited, from_globals=True, section="Api")
+
+
+def api_global_entry(resource: Resource, context: Context, key: str) -> Entry | None:
+    """``Globals.Api.<key>`` when the resource is a SAM API that inherits it (ranges relative
+    to the resource, as in ``global_entry``)."""
+    if resource.kind != API or context.globals is None or _ignores(resource, key):
+        return None
+    section = context.globals.get("Api")
+    if section is None or not isinstance(section.value, MappingNode):
+        return None
+    entry = section.value.get(key)
+    if entry is None or not resource.line_offset:
+        return entry
+    return _shifted_entry(entry, -resource.line_offset)
