@@ -152,3 +152,10 @@ class Project:
 def _is_terraform(path: str) -> bool:
     kind = detect(path)
     return kind is not None and kind[0] is Format.TERRAFORM and is_candidate(path)
+
+
+def scan_order(paths: Iterable[str], open_paths: set[str]) -> list[str]:
+    """The order of a workspace scan: open files, then the other files of their folders
+    (their Terraform modules, whose findings the open files show), then the rest."""
+    folders = {os.path.dirname(p) for p in open_paths}
+    return sorted(paths, key=lambda p: (p not in open_paths, os.path.dirname(p) not in folders, p))

@@ -37,7 +37,7 @@ from iacperf.server.lsp import code_actions, hover
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
 from iacperf.server.lsp.documents import LineWorkspace
 from iacperf.server.lsp.positions import from_client_position
-from iacperf.server.lsp.project import Project
+from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
 from iacperf.server.lsp.wire import publish_diagnostics
 from iacperf.server.parsing import detect, is_candidate
@@ -273,8 +273,8 @@ class IacperfServer(LanguageServer):
         token = f"iacperf-scan-{time.monotonic_ns()}"
         loop = asyncio.get_running_loop()
         paths = await loop.run_in_executor(self.executor, self._workspace_files)
-        open_paths = {path_of(doc.uri) for doc in self.open_documents()}
-        paths.sort(key=lambda p: (p not in open_paths, p))
+        open_paths = {p for doc in self.open_documents() if (p := path_of(doc.uri))}
+        paths = scan_order(paths, open_paths)
         progress = await self._begin_progress(token, len(paths))
         done = 0
         try:
