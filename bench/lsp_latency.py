@@ -383,7 +383,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bursts", type=int, default=20)
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument(
-        "--corpus-top", type=int, default=1, help="the N largest Terraform and CFN files"
+        "--corpus-top", type=int, default=10, help="the N largest Terraform and CFN files"
     )
     parser.add_argument("--only", action="append", default=[], help="inputs whose name has this")
     parser.add_argument("--output", default=str(BENCH / "RESULTS-lsp.md"))
