@@ -167,6 +167,21 @@ class Match:
 
 
 @dataclass(frozen=True, slots=True)
+class Resolved:
+    """A value the engine resolved before the rules ran: ``var.size`` read as its default,
+    ``!Ref Size`` as the parameter's default. The resource holds the value in place of the
+    reference; this says where the value came from."""
+
+    use: SourceRange  # the reference, relative to the resource (where findings land)
+    description: str  # 'default of variable "size"', 'terraform.tfvars' ...
+    path: str  # the file that sets the value
+    range: SourceRange  # the value there, absolute
+    #: The use stands for exactly that value (``var.x``, not ``"logs-${var.x}"``): a fix
+    #: that replaces the use can replace the value where it is set instead.
+    exact: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Resource:
     """A Terraform ``resource`` block or a CloudFormation resource."""
 
@@ -184,6 +199,8 @@ class Resource:
     line_offset: int = 0
     indent_unit: int = 2
     newline: str = "\n"
+    #: Values the engine resolved in ``body`` (variables, locals, parameters, mappings).
+    resolved: tuple[Resolved, ...] = ()
 
     @property
     def address(self) -> str:

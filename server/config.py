@@ -61,6 +61,7 @@ class Settings:
             ignore=self.ignore,
             severity=dict(self.severity),
             options={code: dict(values) for code, values in self.options.items()},
+            var_files=self.var_files,
         )
 
     def excludes(self, path: str) -> bool:

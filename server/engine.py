@@ -26,6 +26,7 @@ from iacperf.rules.model import (
     Template,
 )
 from iacperf.rules.registry import all_rules
+from iacperf.server.resolve import Resolver, origins
 from iacperf.server.rule_memo import RuleMemo
 
 
@@ -60,6 +61,8 @@ class Selection:
     severity: dict[str, Severity] = field(default_factory=dict)
     #: Per-rule options (rule code -> options), handed to the rule as ``Context.options``.
     options: dict[str, dict[str, object]] = field(default_factory=dict)
+    #: Terraform var files read after terraform.tfvars and *.auto.tfvars (value resolution).
+    var_files: tuple[str, ...] = ()
 
     def enabled(self, rule: Rule) -> bool:
         names = {rule.code, rule.name}
@@ -125,9 +128,12 @@ def lint(
     # Facts about single resources (``Context.fact``): the language server keeps them
     # between keystrokes, a one-off lint shares them between the rules of this lint.
     facts = memo.facts if memo is not None else Facts()
+    resolver = memo.resolver if memo is not None else Resolver()
+    alive = memo.alive if memo is not None else _exists
     for group in _modules(templates):
+        resolved = resolver.module(group, selection.var_files)
         context = Context(
-            module=tuple(chain.from_iterable(existing(t) for t in group)),
+            module=tuple(r for r in resolved if alive(r)),
             blocks=tuple(b for t in group for b in t.blocks),
             globals=_sam_globals(group),
             facts=facts,
@@ -256,6 +262,15 @@ def _place(
         assert resource is not None, f"{r.code}: a project rule must name its resource"
         offset = resource.line_offset
         fix = violation.fix
+        related = violation.related
+        if resource.resolved:
+            came_from = list(origins(resource, violation.range))
+            related += tuple(
+                Related(f"the value comes from {item.description}", item.path, item.range)
+                for item in came_from
+            )
+            if fix is not None:
+                fix = _retarget(fix, resource)
         if fix is not None and offset:
             fix = Fix(fix.title, fix.applicability, tuple(e.shifted(offset) for e in fix.edits))
         placed.append(
@@ -267,10 +282,39 @@ def _place(
                 range=violation.range.shifted(offset),
                 resource=resource.address,
                 fix=fix,
-                related=violation.related,
+                related=related,
             )
         )
     return placed
+
+
+def _retarget(fix: Fix, resource: Resource) -> Fix:
+    """A fix that replaces a resolved value edits it where it is set: the variable's
+    default, the parameter's default (same file). Where that is another file, or the use
+    is only made from the value (an interpolation), the fix becomes advice."""
+    edits = []
+    for edit in fix.edits:
+        hit = next(
+            (
+                item
+                for item in resource.resolved
+                if item.use.start < edit.range.end
+                and edit.range.start < item.use.end
+                or item.use == edit.range
+            ),
+            None,
+        )
+        if hit is None:
+            edits.append(edit)
+        elif hit.exact and hit.use == edit.range and hit.path == resource.path:
+            where = hit.range.shifted(-resource.line_offset)  # edits are resource-relative
+            edits.append(replace(edit, range=where))
+        else:
+            name = os.path.basename(hit.path)
+            line = hit.range.start.line + 1
+            title = f"{fix.title} where the value is set ({hit.description}, {name}:{line})"
+            return Fix.display_only(title)
+    return replace(fix, edits=tuple(edits))
 
 
 def _parse_error_findings(template: Template, selection: Selection) -> list[Finding]:

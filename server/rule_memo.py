@@ -23,6 +23,7 @@ from typing import Any
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
+from iacperf.server.resolve import Resolver
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
 _EXISTING_LIMIT = 50_000
@@ -142,6 +143,19 @@ class RuleMemo:
     _exists: dict[int, tuple[Resource, bool]] = field(default_factory=dict)
     #: ``Context.fact`` values, kept across lints
     facts: Facts = field(default_factory=Facts)
+    #: Variables, locals and parameters put in place, per module and resource
+    resolver: Resolver = field(default_factory=Resolver)
+
+    def alive(self, resource: Resource) -> bool:
+        """``_exists`` (in the engine) of ``resource``, judged once per resource object."""
+        from iacperf.server.engine import _exists
+
+        known = self._exists.get(id(resource))
+        if known is None or known[0] is not resource:
+            known = (resource, _exists(resource))
+            self._exists[id(resource)] = known
+        return known[1]
+
     _facts_kept: int = 0  # how many facts there were after the last clean-up
 
     def forget_replaced(self, templates: Sequence[Template]) -> None:

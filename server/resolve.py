@@ -1,0 +1,479 @@
+"""Values that can be known without running anything, put in place before the rules run.
+
+Terraform: ``var.x`` (the variable's default, overridden by ``terraform.tfvars``,
+``terraform.tfvars.json``, ``*.auto.tfvars`` in name order and configured var files, later
+wins, as Terraform does), ``local.x`` (followed through other locals and variables) and
+strings that interpolate only those (``"logs-${var.env}"``). CloudFormation: ``!Ref`` of
+a parameter with a default, ``!FindInMap`` with known keys, ``!If`` on a condition that
+evaluates statically (``!Equals`` of known values, ``!Not``, ``!And``, ``!Or``).
+
+A resolved value replaces the reference in the resource's body, at the reference's place
+(so findings land on the use), and ``Resource.resolved`` says where it came from. Anything
+else stays unknown: rules stay silent on it (DESIGN.md, Values). Nothing is evaluated but
+these literal lookups.
+
+Resolution is remembered per module and per resource object: a keystroke that changes
+neither a variable, a local, a tfvars file nor a parameter re-resolves only the resource
+it touched.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+from iacperf.rules.model import (
+    Entry,
+    ExpressionNode,
+    Format,
+    IntrinsicNode,
+    MappingNode,
+    Node,
+    Resolved,
+    Resource,
+    ScalarNode,
+    SequenceNode,
+    SourceRange,
+    Template,
+)
+
+_REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
+_INTERPOLATION = re.compile(r"\$\{\s*(var|local)\.([A-Za-z_][\w-]*)\s*\}")
+_DEPTH = 8  # locals referring to locals: enough for real code, bounded for cycles
+
+TemplateLoader = Callable[[str], "Template | None"]
+
+
+@dataclass(frozen=True, slots=True)
+class _Value:
+    """A known literal and where it is written (``range`` absolute in ``path``)."""
+
+    node: Node  # ScalarNode, or a SequenceNode of ScalarNodes
+    description: str
+    path: str
+    range: SourceRange
+    exact: bool = True  # False: made from it (a string interpolating it)
+
+
+def _literal(node: Node | None) -> bool:
+    if isinstance(node, ScalarNode):
+        return node.value is not None
+    return isinstance(node, SequenceNode) and all(
+        isinstance(i, ScalarNode) and i.value is not None for i in node.items
+    )
+
+
+def _resolved(use: SourceRange, value: _Value) -> Resolved:
+    return Resolved(use, value.description, value.path, value.range, value.exact)
+
+
+def _at(value: _Value, use: SourceRange) -> Node:
+    """The value, placed where it is used."""
+    node = value.node
+    if isinstance(node, SequenceNode):
+        items = tuple(replace(item, range=use) for item in node.items)
+        return SequenceNode(use, items, flow=True)
+    return replace(node, range=use)
+
+
+# -- Terraform ---------------------------------------------------------------------------
+
+
+@dataclass
+class _TerraformScope:
+    variables: dict[str, _Value] = field(default_factory=dict)
+    #: local name -> (its node, the file, the line offset of its ``locals`` block)
+    locals: dict[str, tuple[Node, str, int]] = field(default_factory=dict)
+
+    def value(self, kind: str, name: str, depth: int = 0) -> _Value | None:
+        if kind == "var":
+            return self.variables.get(name)
+        found = self.locals.get(name)
+        if found is None or depth > _DEPTH:
+            return None
+        node, path, offset = found
+        if _literal(node):
+            where = node.range.shifted(offset)
+            return _Value(node, f'local "{name}"', path, where)
+        if isinstance(node, ExpressionNode):
+            return self.expression(node, depth + 1)
+        return None
+
+    def expression(self, node: ExpressionNode, depth: int = 0) -> _Value | None:
+        """The literal ``node`` evaluates to: a reference, or a string that interpolates
+        references only."""
+        whole = _REFERENCE.fullmatch(node.text)
+        if whole is not None:
+            return self.value(whole.group(1), whole.group(2), depth)
+        text = node.text.strip()
+        if len(text) < 2 or text[0] != '"' or text[-1] != '"' or "${" not in text:
+            return None
+        body = text[1:-1]
+        parts: list[str] = []
+        first: _Value | None = None
+        done = 0
+        for match in _INTERPOLATION.finditer(body):
+            found = self.value(match.group(1), match.group(2), depth)
+            if found is None or not isinstance(found.node, ScalarNode):
+                return None
+            first = first or found
+            parts += [body[done : match.start()], str(_scalar_text(found.node))]
+            done = match.end()
+        parts.append(body[done:])
+        joined = "".join(parts)
+        if first is None or "${" in joined or "%{" in joined or "\\" in joined:
+            return None  # other interpolations, directives or escapes: not a plain literal
+        made = ScalarNode(node.range, joined, '"')
+        return _Value(made, first.description, first.path, first.range, exact=False)
+
+
+def _scalar_text(node: ScalarNode) -> str:
+    if isinstance(node.value, bool):
+        return "true" if node.value else "false"
+    return str(node.value)
+
+
+def _terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -> _TerraformScope:
+    scope = _TerraformScope()
+    declared: set[str] = set()
+    for template in group:
+        for variable in template.variables:
+            declared.add(variable.name)
+            default = variable.default
+            if default is not None and _literal(default.value):
+                where = default.value.range.shifted(variable.line_offset)
+                scope.variables[variable.name] = _Value(
+                    default.value, f'default of variable "{variable.name}"', template.path, where
+                )
+        for block in template.blocks:
+            entry = block.entry
+            if entry.key == "locals" and isinstance(entry.value, MappingNode):
+                for local in entry.value.entries:
+                    scope.locals[local.key] = (local.value, template.path, block.line_offset)
+    automatic = sorted((t for t in group if _auto_tfvars(t.path)), key=_tfvars_order)
+    for template in (*automatic, *var_files):
+        name = os.path.basename(template.path)
+        for block in template.blocks:
+            entry = block.entry
+            if entry.is_block or entry.key not in declared or not _literal(entry.value):
+                continue
+            where = entry.value.range.shifted(block.line_offset)
+            scope.variables[entry.key] = _Value(entry.value, name, template.path, where)
+    return scope
+
+
+def _auto_tfvars(path: str) -> bool:
+    name = os.path.basename(path)
+    return name in ("terraform.tfvars", "terraform.tfvars.json") or name.endswith(
+        (".auto.tfvars", ".auto.tfvars.json")
+    )
+
+
+def _tfvars_order(template: Template) -> tuple[int, str]:
+    """terraform.tfvars, then terraform.tfvars.json, then *.auto.tfvars(.json) by name."""
+    name = os.path.basename(template.path)
+    rank = {"terraform.tfvars": 0, "terraform.tfvars.json": 1}.get(name, 2)
+    return rank, name
+
+
+def _resolve_terraform(resource: Resource, scope: _TerraformScope) -> Resource:
+    found: list[Resolved] = []
+
+    def visit(node: Node) -> Node:
+        if isinstance(node, ExpressionNode):
+            value = scope.expression(node)
+            if value is None:
+                return node
+            found.append(_resolved(node.range, value))
+            return _at(value, node.range)
+        return _rebuild(node, visit)
+
+    body = visit(resource.body)
+    if not found:
+        return resource
+    assert isinstance(body, MappingNode)
+    return replace(resource, body=body, node=body, resolved=tuple(found))
+
+
+# -- CloudFormation ----------------------------------------------------------------------
+
+
+@dataclass
+class _CloudFormationScope:
+    path: str
+    parameters: dict[str, _Value] = field(default_factory=dict)
+    mappings: MappingNode | None = None
+    conditions: MappingNode | None = None
+    _decided: dict[str, bool | None] = field(default_factory=dict)
+
+    def scalar(self, node: Node) -> _Value | None:
+        """A known scalar: a literal, a parameter default, a map lookup."""
+        if isinstance(node, ScalarNode) and node.value is not None:
+            return _Value(node, "", self.path, node.range)
+        if not isinstance(node, IntrinsicNode):
+            return None
+        if node.function == "Ref" and isinstance(node.argument, ScalarNode):
+            return self.parameters.get(str(node.argument.value))
+        if node.function == "Fn::FindInMap":
+            return self.find_in_map(node.argument)
+        return None
+
+    def find_in_map(self, argument: Node) -> _Value | None:
+        if self.mappings is None or not isinstance(argument, SequenceNode):
+            return None
+        if len(argument.items) != 3:
+            return None
+        names: list[str] = []
+        for item in argument.items:
+            key = self.scalar(item)
+            if key is None or not isinstance(key.node, ScalarNode):
+                return None
+            names.append(_scalar_text(key.node))
+        node: Node = self.mappings
+        for name in names:
+            if not isinstance(node, MappingNode):
+                return None
+            entry = node.get(name)
+            if entry is None:
+                return None
+            node = entry.value
+        if not _literal(node):
+            return None
+        return _Value(node, f"Mappings {'.'.join(names)}", self.path, node.range)
+
+    def condition(self, name: str, depth: int = 0) -> bool | None:
+        if name in self._decided:
+            return self._decided[name]
+        self._decided[name] = None  # a cycle decides nothing
+        entry = self.conditions.get(name) if self.conditions is not None else None
+        decided = self.truth(entry.value, depth + 1) if entry is not None else None
+        self._decided[name] = decided
+        return decided
+
+    def truth(self, node: Node, depth: int = 0) -> bool | None:
+        if depth > _DEPTH or not isinstance(node, IntrinsicNode):
+            return None
+        items = node.argument.items if isinstance(node.argument, SequenceNode) else ()
+        if node.function == "Fn::Equals" and len(items) == 2:
+            left, right = self.scalar(items[0]), self.scalar(items[1])
+            if left is None or right is None:
+                return None
+            assert isinstance(left.node, ScalarNode) and isinstance(right.node, ScalarNode)
+            return _scalar_text(left.node) == _scalar_text(right.node)
+        if node.function == "Condition" and isinstance(node.argument, ScalarNode):
+            return self.condition(str(node.argument.value), depth)
+        values = [self.truth(item, depth + 1) for item in items]
+        if node.function == "Fn::Not" and len(values) == 1:
+            return None if values[0] is None else not values[0]
+        if node.function == "Fn::And" and values:
+            return False if False in values else (None if None in values else True)
+        if node.function == "Fn::Or" and values:
+            return True if True in values else (None if None in values else False)
+        return None
+
+
+def _cloudformation_scope(template: Template) -> _CloudFormationScope:
+    scope = _CloudFormationScope(template.path)
+    root = template.root
+    if root is None:
+        return scope
+    parameters = root.get("Parameters")
+    if parameters is not None and isinstance(parameters.value, MappingNode):
+        for entry in parameters.value.entries:
+            if not isinstance(entry.value, MappingNode):
+                continue
+            default = entry.value.get("Default")
+            kind = entry.value.get("Type")
+            listed = isinstance(kind, Entry) and "List" in str(getattr(kind.value, "value", ""))
+            if default is None or listed or not isinstance(default.value, ScalarNode):
+                continue
+            if default.value.value is not None:
+                scope.parameters[entry.key] = _Value(
+                    default.value,
+                    f'default of parameter "{entry.key}"',
+                    template.path,
+                    default.value.range,
+                )
+    for key in ("Mappings", "Conditions"):
+        section = root.get(key)
+        if section is not None and isinstance(section.value, MappingNode):
+            setattr(scope, key.lower(), section.value)
+    return scope
+
+
+def _resolve_cloudformation(resource: Resource, scope: _CloudFormationScope) -> Resource:
+    found: list[Resolved] = []
+
+    def visit(node: Node) -> Node:
+        if isinstance(node, IntrinsicNode):
+            if node.function in ("Ref", "Fn::FindInMap"):
+                value = scope.scalar(node)
+                if value is None:
+                    return node
+                found.append(_resolved(node.range, value))
+                return _at(value, node.range)
+            if node.function == "Fn::If" and isinstance(node.argument, SequenceNode):
+                items = node.argument.items
+                if len(items) == 3 and isinstance(items[0], ScalarNode):
+                    decided = scope.condition(str(items[0].value))
+                    if decided is not None:
+                        chosen = items[1] if decided else items[2]
+                        if not _no_value(chosen):
+                            return visit(chosen)
+            return node
+        return _rebuild(node, visit)
+
+    node = visit(resource.node)
+    if not found and node is resource.node:
+        return resource
+    assert isinstance(node, MappingNode)
+    properties = node.get("Properties")
+    body = properties.value if properties is not None else resource.body
+    if not isinstance(body, MappingNode):
+        body = resource.body
+    return replace(resource, body=body, node=node, resolved=tuple(found))
+
+
+def _no_value(node: Node) -> bool:
+    return (
+        isinstance(node, IntrinsicNode)
+        and node.function == "Ref"
+        and isinstance(node.argument, ScalarNode)
+        and node.argument.value == "AWS::NoValue"
+    )
+
+
+# -- both --------------------------------------------------------------------------------
+
+
+def _rebuild(node: Node, visit: Callable[[Node], Node]) -> Node:
+    """``node`` with ``visit`` applied to its children; the same object when none changed."""
+    if isinstance(node, MappingNode):
+        entries = tuple(_entry(entry, visit) for entry in node.entries)
+        if all(a is b for a, b in zip(entries, node.entries, strict=True)):
+            return node
+        return replace(node, entries=entries)
+    if isinstance(node, SequenceNode):
+        items = tuple(visit(item) for item in node.items)
+        if all(a is b for a, b in zip(items, node.items, strict=True)):
+            return node
+        return replace(node, items=items)
+    return node
+
+
+def _entry(entry: Entry, visit: Callable[[Node], Node]) -> Entry:
+    value = visit(entry.value)
+    return entry if value is entry.value else replace(entry, value=value)
+
+
+@dataclass
+class _ModuleState:
+    inputs: tuple[object, ...]  # the objects the scope was built from
+    scope: _TerraformScope | _CloudFormationScope
+    templates: tuple[Template, ...] = ()
+    resources: tuple[Resource, ...] = ()
+    #: id(resource) -> (resource, what it resolved to)
+    done: dict[int, tuple[Resource, Resource]] = field(default_factory=dict)
+
+
+class Resolver:
+    """Resolves the resources of a module; remembers per module (the language server's)."""
+
+    def __init__(self, load: TemplateLoader | None = None) -> None:
+        self._modules: dict[tuple[str, ...], _ModuleState] = {}
+        self._load = load or _load_template
+
+    def module(
+        self, group: Sequence[Template], var_files: Sequence[str] = ()
+    ) -> tuple[Resource, ...]:
+        """Every resource of ``group`` (one Terraform directory or one template), resolved."""
+        key = tuple(t.path for t in group)
+        state = self._modules.get(key)
+        if state is not None and _same(state.templates, group):
+            return state.resources
+        extra = [t for p in var_files if (t := self._load(p)) is not None]
+        inputs = _scope_inputs(group, extra)
+        if state is None or not _same(state.inputs, inputs):
+            state = _ModuleState(inputs, _scope_of(group, extra))
+        resolved: list[Resource] = []
+        done: dict[int, tuple[Resource, Resource]] = {}
+        for template in group:
+            for resource in template.resources:
+                known = state.done.get(id(resource))
+                if known is None or known[0] is not resource:
+                    known = (resource, _resolve(resource, state.scope))
+                done[id(resource)] = known
+                resolved.append(known[1])
+        state.done = done
+        state.templates = tuple(group)
+        state.resources = tuple(resolved)
+        self._modules[key] = state
+        return state.resources
+
+
+def _scope_of(
+    group: Sequence[Template], var_files: Sequence[Template]
+) -> _TerraformScope | _CloudFormationScope:
+    if group and group[0].format is Format.CLOUDFORMATION:
+        return _cloudformation_scope(group[0])
+    return _terraform_scope(group, var_files)
+
+
+def _resolve(resource: Resource, scope: _TerraformScope | _CloudFormationScope) -> Resource:
+    if isinstance(scope, _TerraformScope):
+        return _resolve_terraform(resource, scope)
+    return _resolve_cloudformation(resource, scope)
+
+
+def _scope_inputs(group: Sequence[Template], var_files: Sequence[Template]) -> tuple[object, ...]:
+    """What a scope is built from: variables, locals and tfvars entries; the CloudFormation
+    sections outside Resources. The same objects give the same scope."""
+    inputs: list[object] = list(var_files)
+    for template in group:
+        inputs.extend(template.variables)
+        inputs.extend(
+            b.entry
+            for b in template.blocks
+            if b.entry.key == "locals" or _auto_tfvars(template.path)
+        )
+        if template.root is not None:
+            inputs.extend(e for e in template.root.entries if e.key != "Resources")
+    return tuple(inputs)
+
+
+def _same(old: Sequence[object], new: Sequence[object]) -> bool:
+    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+
+
+def _load_template(path: str) -> Template | None:
+    """A configured var file, read and parsed (cached by size and modification time)."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    key = (path, stat.st_mtime_ns, stat.st_size)
+    cached = _VAR_FILES.get(path)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    from iacperf.server.parsing import parse_text
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError):
+        return None
+    template = parse_text(path, text)[0]
+    _VAR_FILES[path] = (key, template)
+    return template
+
+
+_VAR_FILES: dict[str, tuple[tuple[str, int, int], Template | None]] = {}
+
+
+def origins(resource: Resource, use: SourceRange) -> Iterator[Resolved]:
+    """The resolved values of ``resource`` that ``use`` (a relative range) falls on."""
+    for item in resource.resolved:
+        if item.use.start <= use.start and use.end <= item.use.end:
+            yield item

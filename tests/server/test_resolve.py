@@ -1,0 +1,197 @@
+"""Value resolution: variables, tfvars, locals, parameters, mappings and conditions are
+read before the rules run; what cannot be known stays silent; findings say where a
+value came from and fixes edit it there."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iacperf.rules.api import Applicability
+from iacperf.server.analysis import scan
+from iacperf.server.engine import Finding, Selection, lint
+from iacperf.server.fixes import apply_edits
+from iacperf.server.parsing import parse_text
+from iacperf.server.rule_memo import RuleMemo
+
+GP2 = Selection(select=frozenset({"PERF019"}))
+
+VARIABLES = """\
+variable "volume_type" {
+  type    = string
+  default = "gp2"
+}
+
+variable "unknown_type" {
+  type = string
+}
+
+locals {
+  kind  = var.volume_type
+  label = "logs-${var.volume_type}"
+}
+"""
+
+
+def _volume(name: str, value: str) -> str:
+    return (
+        f'resource "aws_ebs_volume" "{name}" {{\n'
+        '  availability_zone = "eu-west-1a"\n'
+        "  size              = 10\n"
+        f"  type              = {value}\n"
+        "}\n"
+    )
+
+
+def _lint(files: dict[str, str], selection: Selection = GP2) -> list[Finding]:
+    templates = []
+    for path, text in files.items():
+        template, _ = parse_text(path, text)
+        assert template is not None, path
+        templates.append(template)
+    return lint(templates, selection)
+
+
+def _where(findings: list[Finding]) -> list[tuple[str, int]]:
+    return [(f.path, f.range.start.line) for f in findings]
+
+
+def test_a_variable_default_is_known_and_the_finding_says_so() -> None:
+    text = VARIABLES + _volume("data", "var.volume_type")
+    (finding,) = _lint({"m/main.tf": text})
+    assert (finding.path, finding.range.start.line) == ("m/main.tf", 16)
+    (related,) = finding.related
+    assert related.message == 'the value comes from default of variable "volume_type"'
+    assert (related.path, related.range.start.line) == ("m/main.tf", 2)
+    # The fix changes the default, where the value is set, not the reference.
+    assert finding.fix is not None and finding.fix.applicability is Applicability.SAFE
+    fixed = apply_edits(text, list(finding.fix.edits))
+    assert 'default = "gp3"' in fixed and "type              = var.volume_type" in fixed
+
+
+def test_no_default_no_warning() -> None:
+    assert _lint({"m/main.tf": VARIABLES + _volume("data", "var.unknown_type")}) == []
+
+
+def test_locals_follow_variables_and_interpolations_are_joined() -> None:
+    text = VARIABLES + _volume("a", "local.kind") + _volume("b", '"${local.kind}"')
+    found = _lint({"m/main.tf": text})
+    assert len(found) == 2
+    for finding in found:
+        assert [r.message for r in finding.related] == [
+            'the value comes from default of variable "volume_type"'
+        ]
+    # "${local.kind}" is made from the value: the fix becomes advice, no edit.
+    interpolated = found[1]
+    assert interpolated.fix is not None
+    assert interpolated.fix.applicability is Applicability.DISPLAY_ONLY
+    assert "where the value is set" in interpolated.fix.title
+
+
+def test_tfvars_override_defaults_in_terraform_order(tmp_path: Path) -> None:
+    files = {
+        "m/main.tf": VARIABLES.replace('default = "gp2"', 'default = "gp3"')
+        + _volume("data", "var.volume_type"),
+        "m/terraform.tfvars": 'volume_type = "io2"\n',
+        "m/b.auto.tfvars": 'volume_type = "gp3"\n',
+        "m/a.auto.tfvars": 'volume_type = "gp2"\n',
+    }
+    # terraform.tfvars, then *.auto.tfvars by name: b.auto.tfvars wins with gp3.
+    assert _lint(files) == []
+    files["m/c.auto.tfvars"] = 'volume_type = "gp2"\n'
+    (finding,) = _lint(files)
+    assert [(r.path, r.message) for r in finding.related] == [
+        ("m/c.auto.tfvars", "the value comes from c.auto.tfvars")
+    ]
+    # Another file sets the value: advice that names it.
+    assert finding.fix is not None and finding.fix.edits == ()
+    assert "c.auto.tfvars:1" in finding.fix.title
+    # A configured var file comes last.
+    prod = tmp_path / "prod.tfvars"
+    prod.write_text('volume_type = "gp3"\n')
+    assert _lint(files, Selection(select=frozenset({"PERF019"}), var_files=(str(prod),))) == []
+
+
+def test_count_zero_from_a_variable_switches_the_resource_off() -> None:
+    text = 'variable "enabled" {\n  default = 0\n}\n' + _volume("data", '"gp2"').replace(
+        "{\n", "{\n  count = var.enabled\n", 1
+    )
+    assert _lint({"m/main.tf": text}) == []
+    assert len(_lint({"m/main.tf": text.replace("default = 0", "default = 1")})) == 1
+
+
+CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  VolumeType:
+    Type: String
+    Default: gp2
+  Unknown:
+    Type: String
+  Env:
+    Type: String
+    Default: prod
+Mappings:
+  Types:
+    prod:
+      Volume: gp2
+    dev:
+      Volume: gp3
+Conditions:
+  IsProd: !Equals [!Ref Env, prod]
+Resources:
+  FromParameter:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: !Ref VolumeType
+  FromMap:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: !FindInMap [Types, !Ref Env, Volume]
+  FromCondition:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: !If [IsProd, gp2, gp3]
+  NotKnown:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: !FindInMap [Types, !Ref Unknown, Volume]
+"""
+
+
+def test_parameters_mappings_and_static_conditions() -> None:
+    found = _lint({"t.yaml": CFN})
+    assert _where(found) == [("t.yaml", 24), ("t.yaml", 30), ("t.yaml", 36)]
+    parameter, mapped, conditional = found
+    assert [r.message for r in parameter.related] == [
+        'the value comes from default of parameter "VolumeType"'
+    ]
+    assert [(r.message, r.range.start.line) for r in mapped.related] == [
+        ("the value comes from Mappings Types.prod.Volume", 13)
+    ]
+    assert conditional.related == ()  # the chosen branch is written right there
+    fixed = apply_edits(CFN, list(parameter.fix.edits if parameter.fix else ()))
+    assert "    Default: gp3\n" in fixed and "VolumeType: !Ref VolumeType" in fixed
+
+
+def test_the_language_server_memo_sees_a_changed_default() -> None:
+    memo = RuleMemo()
+    text = VARIABLES + _volume("data", "var.volume_type")
+    template, parse = parse_text("m/main.tf", text)
+    assert template is not None and len(lint([template], GP2, memo=memo)) == 1
+    edited = text.replace('default = "gp2"', 'default = "gp3"')
+    template, _ = parse_text("m/main.tf", edited, parse)
+    assert template is not None and lint([template], GP2, memo=memo) == []
+
+
+def test_the_cli_reports_resolved_values(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(VARIABLES + _volume("data", "var.volume_type"))
+    result = scan([str(tmp_path)], GP2)
+    assert [f.code for f in result.findings] == ["PERF019"]
