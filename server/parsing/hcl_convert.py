@@ -210,6 +210,11 @@ class Converter:
             return ScalarNode(source_range, int(str(tree.children[0])))
         elif kind == "float_lit":
             return ScalarNode(source_range, float(str(tree.children[0])))
+        elif kind == "unary_op" and str(tree.children[0]) == "-":
+            # python-hcl2 reads -1.5 as one literal but -1 as minus applied to 1.
+            operand = self.expression(tree.children[-1])
+            if isinstance(operand, ScalarNode) and type(operand.value) in (int, float):
+                return ScalarNode(source_range, -operand.value)  # type: ignore[operator]
         elif kind == "literal_value":
             word = str(tree.children[0])
             return ScalarNode(source_range, {"true": True, "false": False}.get(word))

@@ -424,3 +424,13 @@ def test_tfvars_assignments(name: str) -> None:
     assert text_at(text, sizes.entry.value.range.shifted(sizes.line_offset)) == (
         "{\n  data = 200\n}"
     )
+
+
+def test_negative_numbers_are_literals() -> None:
+    """python-hcl2 reads -1.5 as a literal but -1 as minus applied to 1."""
+    text = 'resource "aws_api_gateway_rest_api" "a" {\n  x = -1\n  y = -1.5\n  z = -var.n\n}\n'
+    body = resource(parse("main.tf", text), "a").body
+    x, y, z = (entry(body, key).value for key in "xyz")
+    assert isinstance(x, ScalarNode) and (x.value, x.range) == (-1, R(1, 6, 1, 8))
+    assert isinstance(y, ScalarNode) and y.value == -1.5
+    assert isinstance(z, ExpressionNode) and z.references == ("var.n",)
