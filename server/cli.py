@@ -249,6 +249,11 @@ def _finding_json(finding: Finding) -> dict[str, object]:
         "path": display_path(finding.path),
         "range": _range_json(finding.range),
         "resource": finding.resource,
+        # Where a resolved value came from (a variable default, a tfvars line ...).
+        "related": [
+            {"message": r.message, "path": display_path(r.path), "range": _range_json(r.range)}
+            for r in finding.related
+        ],
         "fix": None
         if fix is None
         else {

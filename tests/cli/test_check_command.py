@@ -72,6 +72,7 @@ def test_json_contract(tmp_path: Path) -> None:
         "path": os.path.join("infra", "main.tf"),
         "range": {"start": {"line": 3, "character": 22}, "end": {"line": 3, "character": 27}},
         "resource": "aws_ebs_volume.data",
+        "related": [],
         "fix": {
             "title": "Change volume type to gp3",
             "applicability": "safe",
@@ -86,6 +87,22 @@ def test_json_contract(tmp_path: Path) -> None:
             ],
         },
     }
+
+
+def test_json_names_where_a_resolved_value_came_from(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(GP2_TF.replace('"gp2"', "var.type"))
+    (tmp_path / "terraform.tfvars").write_text('type = "gp2"\n')
+    (tmp_path / "variables.tf").write_text('variable "type" {\n  default = "gp3"\n}\n')
+    done = run("check", "--format", "json", ".", cwd=tmp_path)
+    (finding,) = json.loads(done.stdout)["findings"]
+    assert finding["related"] == [
+        {
+            "message": "the value comes from terraform.tfvars",
+            "path": "terraform.tfvars",
+            "range": {"start": {"line": 0, "character": 7}, "end": {"line": 0, "character": 12}},
+        }
+    ]
+    assert finding["fix"]["applicability"] == "display-only"
 
 
 def test_absolute_paths_inside_cwd_are_shown_relative(tmp_path: Path) -> None:
