@@ -123,6 +123,9 @@ class Context:
     options: dict[str, object] = field(default_factory=dict)
     #: Where ``fact`` remembers what it computed; None computes every time.
     facts: Facts | None = field(default=None, compare=False, repr=False)
+    _block_index: dict[str, tuple[TopBlock, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def fact(self, compute: Callable[[Resource], _T], resource: Resource) -> _T:
         """``compute(resource)``, computed once per resource object.
@@ -143,15 +146,27 @@ class Context:
     def top_blocks(self, block_type: str) -> Iterator[TopBlock]:
         """Terraform top-level blocks of one type as written: a native block, or a whole
         JSON section (``{"data": {...}}``). ``blocks_of`` splits JSON sections into blocks."""
-        return (top for top in self.blocks if top.entry.key == block_type)
+        return iter(self._of_type(block_type))
+
+    def _of_type(self, block_type: str) -> tuple[TopBlock, ...]:
+        # Indexed once per context: project rules ask for several types of every block of
+        # the project.
+        index = self._block_index
+        if index is None:
+            found: dict[str, list[TopBlock]] = {}
+            for top in self.blocks:
+                found.setdefault(top.entry.key, []).append(top)
+            index = {key: tuple(value) for key, value in found.items()}
+            object.__setattr__(self, "_block_index", index)
+        return index.get(block_type, ())
 
     def blocks_of(self, block_type: str) -> Iterator[tuple[tuple[str, ...], MappingNode]]:
         """Terraform top-level blocks of one type (``module``, ``data``) as (labels, body),
         in native syntax and in JSON (``{"data": {"aws_region": {"current": {}}}}``)."""
         depth = 1 if block_type == "module" else 2
-        for top in self.blocks:
+        for top in self._of_type(block_type):
             entry = top.entry
-            if entry.key != block_type or not isinstance(entry.value, MappingNode):
+            if not isinstance(entry.value, MappingNode):
                 continue
             if entry.is_block:
                 yield entry.labels, entry.value

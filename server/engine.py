@@ -42,14 +42,21 @@ class Finding:
     resource: str
     fix: Fix | None = None
     related: tuple[Related, ...] = ()
+    _sort_key: tuple[str, int, int, str, str] = field(init=False, repr=False, compare=False)
 
     @property
     def code(self) -> str:
         return self.rule.code
 
     def sort_key(self) -> tuple[str, int, int, str, str]:
+        return self._sort_key
+
+    def __post_init__(self) -> None:
+        # Computed once: the language server sorts every finding of a file per keystroke,
+        # most of them the same objects as before.
         start = self.range.start
-        return (self.path, start.line, start.character, self.rule.code, self.message)
+        key = (self.path, start.line, start.character, self.rule.code, self.message)
+        object.__setattr__(self, "_sort_key", key)
 
 
 @dataclass(frozen=True)
@@ -129,11 +136,9 @@ def lint(
     # between keystrokes, a one-off lint shares them between the rules of this lint.
     facts = memo.facts if memo is not None else Facts()
     resolver = memo.resolver if memo is not None else Resolver()
-    alive = memo.alive if memo is not None else _exists
     for group in _modules(templates):
-        resolved = resolver.module(group, selection.var_files)
         context = Context(
-            module=tuple(r for r in resolved if alive(r)),
+            module=resolver.module(group, selection.var_files, _exists),
             blocks=tuple(b for t in group for b in t.blocks),
             globals=_sam_globals(group),
             facts=facts,
@@ -173,12 +178,12 @@ def lint(
         everything = tuple(chain.from_iterable(existing(t) for t in seen if t.format is fmt))
         if not everything:
             continue
+        blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
+        whole = Context(project=everything, blocks=blocks, facts=facts)
         for r in project_rules:
             if not r.kinds(fmt):
                 continue
             try:
-                blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
-                whole = Context(project=everything, blocks=blocks, facts=facts)
                 violations = list(r.check_project(_for_rule(whole, r, selection)))
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)

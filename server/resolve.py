@@ -87,7 +87,8 @@ class _TerraformScope:
     #: local name -> (its node, the file, the line offset of its ``locals`` block)
     locals: dict[str, tuple[Node, str, int]] = field(default_factory=dict)
 
-    def value(self, kind: str, name: str, depth: int = 0) -> _Value | None:
+    def value(self, kind: str, name: str, used: set[str], depth: int = 0) -> _Value | None:
+        used.add(f"{kind}:{name}")
         if kind == "var":
             return self.variables.get(name)
         found = self.locals.get(name)
@@ -98,15 +99,15 @@ class _TerraformScope:
             where = node.range.shifted(offset)
             return _Value(node, f'local "{name}"', path, where)
         if isinstance(node, ExpressionNode):
-            return self.expression(node, depth + 1)
+            return self.expression(node, used, depth + 1)
         return None
 
-    def expression(self, node: ExpressionNode, depth: int = 0) -> _Value | None:
+    def expression(self, node: ExpressionNode, used: set[str], depth: int = 0) -> _Value | None:
         """The literal ``node`` evaluates to: a reference, or a string that interpolates
-        references only."""
+        references only. ``used`` receives the names looked up."""
         whole = _REFERENCE.fullmatch(node.text)
         if whole is not None:
-            return self.value(whole.group(1), whole.group(2), depth)
+            return self.value(whole.group(1), whole.group(2), used, depth)
         text = node.text.strip()
         if len(text) < 2 or text[0] != '"' or text[-1] != '"' or "${" not in text:
             return None
@@ -115,7 +116,7 @@ class _TerraformScope:
         first: _Value | None = None
         done = 0
         for match in _INTERPOLATION.finditer(body):
-            found = self.value(match.group(1), match.group(2), depth)
+            found = self.value(match.group(1), match.group(2), used, depth)
             if found is None or not isinstance(found.node, ScalarNode):
                 return None
             first = first or found
@@ -178,12 +179,12 @@ def _tfvars_order(template: Template) -> tuple[int, str]:
     return rank, name
 
 
-def _resolve_terraform(resource: Resource, scope: _TerraformScope) -> Resource:
+def _resolve_terraform(resource: Resource, scope: _TerraformScope, used: set[str]) -> Resource:
     found: list[Resolved] = []
 
     def visit(node: Node) -> Node:
         if isinstance(node, ExpressionNode):
-            value = scope.expression(node)
+            value = scope.expression(node, used)
             if value is None:
                 return node
             found.append(_resolved(node.range, value))
@@ -208,6 +209,8 @@ class _CloudFormationScope:
     conditions: MappingNode | None = None
     _decided: dict[str, bool | None] = field(default_factory=dict)
 
+    used: set[str] = field(default_factory=set)  # what lookups read, see ``_ModuleState``
+
     def scalar(self, node: Node) -> _Value | None:
         """A known scalar: a literal, a parameter default, a map lookup."""
         if isinstance(node, ScalarNode) and node.value is not None:
@@ -215,12 +218,14 @@ class _CloudFormationScope:
         if not isinstance(node, IntrinsicNode):
             return None
         if node.function == "Ref" and isinstance(node.argument, ScalarNode):
+            self.used.add(f"param:{node.argument.value}")
             return self.parameters.get(str(node.argument.value))
         if node.function == "Fn::FindInMap":
             return self.find_in_map(node.argument)
         return None
 
     def find_in_map(self, argument: Node) -> _Value | None:
+        self.used.add("mappings")
         if self.mappings is None or not isinstance(argument, SequenceNode):
             return None
         if len(argument.items) != 3:
@@ -244,13 +249,14 @@ class _CloudFormationScope:
         return _Value(node, f"Mappings {'.'.join(names)}", self.path, node.range)
 
     def condition(self, name: str, depth: int = 0) -> bool | None:
+        self.used.add("conditions")
         if name in self._decided:
             return self._decided[name]
         self._decided[name] = None  # a cycle decides nothing
         entry = self.conditions.get(name) if self.conditions is not None else None
         decided = self.truth(entry.value, depth + 1) if entry is not None else None
         self._decided[name] = decided
-        return decided
+        return decided  # (what it read stays in ``used`` via "conditions": any change counts)
 
     def truth(self, node: Node, depth: int = 0) -> bool | None:
         if depth > _DEPTH or not isinstance(node, IntrinsicNode):
@@ -303,8 +309,11 @@ def _cloudformation_scope(template: Template) -> _CloudFormationScope:
     return scope
 
 
-def _resolve_cloudformation(resource: Resource, scope: _CloudFormationScope) -> Resource:
+def _resolve_cloudformation(
+    resource: Resource, scope: _CloudFormationScope, used: set[str]
+) -> Resource:
     found: list[Resolved] = []
+    scope.used = used
 
     def visit(node: Node) -> Node:
         if isinstance(node, IntrinsicNode):
@@ -374,43 +383,108 @@ class _ModuleState:
     scope: _TerraformScope | _CloudFormationScope
     templates: tuple[Template, ...] = ()
     resources: tuple[Resource, ...] = ()
-    #: id(resource) -> (resource, what it resolved to)
-    done: dict[int, tuple[Resource, Resource]] = field(default_factory=dict)
+    #: id(resource) -> (resource, what it resolved to, the names it looked up, whether
+    #: the resolved resource exists: ``count = 0`` switches it off)
+    done: dict[int, tuple[Resource, Resource, frozenset[str], bool]] = field(default_factory=dict)
 
 
 class Resolver:
-    """Resolves the resources of a module; remembers per module (the language server's)."""
+    """Resolves the resources of a module; remembers per module (the language server's).
+
+    When a variable, local, tfvars entry or parameter changes, only the resources that
+    looked it up are resolved again; the others keep their resolved objects, so the rule
+    memo still recognises them."""
 
     def __init__(self, load: TemplateLoader | None = None) -> None:
         self._modules: dict[tuple[str, ...], _ModuleState] = {}
         self._load = load or _load_template
+        self._inputs: dict[int, tuple[Template, tuple[object, ...]]] = {}
 
     def module(
-        self, group: Sequence[Template], var_files: Sequence[str] = ()
+        self,
+        group: Sequence[Template],
+        var_files: Sequence[str] = (),
+        exists: Callable[[Resource], bool] = lambda _: True,
     ) -> tuple[Resource, ...]:
-        """Every resource of ``group`` (one Terraform directory or one template), resolved."""
+        """The resources of ``group`` (one Terraform directory or one template), resolved,
+        that ``exists``."""
         key = tuple(t.path for t in group)
         state = self._modules.get(key)
         if state is not None and _same(state.templates, group):
             return state.resources
         extra = [t for p in var_files if (t := self._load(p)) is not None]
-        inputs = _scope_inputs(group, extra)
-        if state is None or not _same(state.inputs, inputs):
+        inputs = tuple(extra) + tuple(x for t in group for x in self._inputs_of(t))
+        changed: set[str] | None = set()
+        if state is None:
             state = _ModuleState(inputs, _scope_of(group, extra))
+            changed = None  # nothing to keep
+        elif not _same(state.inputs, inputs):
+            scope = _scope_of(group, extra)
+            changed = _changes(state.scope, scope)
+            state = _ModuleState(inputs, scope, done=state.done)
         resolved: list[Resource] = []
-        done: dict[int, tuple[Resource, Resource]] = {}
+        done: dict[int, tuple[Resource, Resource, frozenset[str], bool]] = {}
         for template in group:
             for resource in template.resources:
                 known = state.done.get(id(resource))
-                if known is None or known[0] is not resource:
-                    known = (resource, _resolve(resource, state.scope))
+                if (
+                    changed is None
+                    or known is None
+                    or known[0] is not resource
+                    or (changed and not changed.isdisjoint(known[2]))
+                ):
+                    used: set[str] = set()
+                    result = _resolve(resource, state.scope, used)
+                    known = (resource, result, frozenset(used), exists(result))
                 done[id(resource)] = known
-                resolved.append(known[1])
+                if known[3]:
+                    resolved.append(known[1])
         state.done = done
         state.templates = tuple(group)
         state.resources = tuple(resolved)
         self._modules[key] = state
+        if len(self._inputs) > 4 * len(group) + 1000:
+            self._inputs.clear()
         return state.resources
+
+    def _inputs_of(self, template: Template) -> tuple[object, ...]:
+        known = self._inputs.get(id(template))
+        if known is None or known[0] is not template:
+            known = (template, _scope_inputs(template))
+            self._inputs[id(template)] = known
+        return known[1]
+
+
+def _changes(
+    old: _TerraformScope | _CloudFormationScope, new: _TerraformScope | _CloudFormationScope
+) -> set[str]:
+    """The names whose value differs between two scopes of one module."""
+    changed: set[str] = set()
+    if isinstance(old, _TerraformScope) and isinstance(new, _TerraformScope):
+        for name in old.variables.keys() | new.variables.keys():
+            if not _same_value(old.variables.get(name), new.variables.get(name)):
+                changed.add(f"var:{name}")
+        for name in old.locals.keys() | new.locals.keys():
+            a, b = old.locals.get(name), new.locals.get(name)
+            if a is None or b is None or a[0] is not b[0] or a[1:] != b[1:]:
+                changed.add(f"local:{name}")
+        return changed
+    if isinstance(old, _CloudFormationScope) and isinstance(new, _CloudFormationScope):
+        for name in old.parameters.keys() | new.parameters.keys():
+            if not _same_value(old.parameters.get(name), new.parameters.get(name)):
+                changed.add(f"param:{name}")
+        if old.mappings is not new.mappings:
+            changed.add("mappings")
+        if old.conditions is not new.conditions or changed:
+            changed.add("conditions")  # conditions read parameters too
+        return changed
+    return {"*"}
+
+
+def _same_value(a: _Value | None, b: _Value | None) -> bool:
+    if a is None or b is None:
+        return a is b
+    return a.node is b.node and (a.path, a.range, a.description) == (b.path, b.range, b.description)
 
 
 def _scope_of(
@@ -421,25 +495,24 @@ def _scope_of(
     return _terraform_scope(group, var_files)
 
 
-def _resolve(resource: Resource, scope: _TerraformScope | _CloudFormationScope) -> Resource:
+def _resolve(
+    resource: Resource, scope: _TerraformScope | _CloudFormationScope, used: set[str]
+) -> Resource:
     if isinstance(scope, _TerraformScope):
-        return _resolve_terraform(resource, scope)
-    return _resolve_cloudformation(resource, scope)
+        return _resolve_terraform(resource, scope, used)
+    return _resolve_cloudformation(resource, scope, used)
 
 
-def _scope_inputs(group: Sequence[Template], var_files: Sequence[Template]) -> tuple[object, ...]:
+def _scope_inputs(template: Template) -> tuple[object, ...]:
     """What a scope is built from: variables, locals and tfvars entries; the CloudFormation
     sections outside Resources. The same objects give the same scope."""
-    inputs: list[object] = list(var_files)
-    for template in group:
-        inputs.extend(template.variables)
-        inputs.extend(
-            b.entry
-            for b in template.blocks
-            if b.entry.key == "locals" or _auto_tfvars(template.path)
-        )
-        if template.root is not None:
-            inputs.extend(e for e in template.root.entries if e.key != "Resources")
+    if template.root is not None:
+        return tuple(e for e in template.root.entries if e.key != "Resources")
+    inputs: list[object] = list(template.variables)
+    if _auto_tfvars(template.path):
+        inputs.extend(b.entry for b in template.blocks)
+    else:
+        inputs.extend(b.entry for b in template.blocks if b.entry.key == "locals")
     return tuple(inputs)
 
 

@@ -146,16 +146,6 @@ class RuleMemo:
     #: Variables, locals and parameters put in place, per module and resource
     resolver: Resolver = field(default_factory=Resolver)
 
-    def alive(self, resource: Resource) -> bool:
-        """``_exists`` (in the engine) of ``resource``, judged once per resource object."""
-        from iacperf.server.engine import _exists
-
-        known = self._exists.get(id(resource))
-        if known is None or known[0] is not resource:
-            known = (resource, _exists(resource))
-            self._exists[id(resource)] = known
-        return known[1]
-
     _facts_kept: int = 0  # how many facts there were after the last clean-up
 
     def forget_replaced(self, templates: Sequence[Template]) -> None:

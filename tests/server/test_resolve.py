@@ -195,3 +195,24 @@ def test_the_cli_reports_resolved_values(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(VARIABLES + _volume("data", "var.volume_type"))
     result = scan([str(tmp_path)], GP2)
     assert [f.code for f in result.findings] == ["PERF019"]
+
+
+def test_a_changed_default_re_resolves_only_the_resources_that_use_it() -> None:
+    from iacperf.server.resolve import Resolver
+
+    text = (
+        'variable "a" {\n  default = "gp2"\n}\nvariable "b" {\n  default = "gp2"\n}\n'
+        + _volume("uses_a", "var.a")
+        + _volume("uses_b", "var.b")
+    )
+    resolver = Resolver()
+    template, parse = parse_text("m/main.tf", text)
+    assert template is not None
+    first = resolver.module([template])
+    changed = text.replace('default = "gp2"', 'default = "gp3"', 1)
+    edited, _ = parse_text("m/main.tf", changed, parse)
+    assert edited is not None
+    second = resolver.module([edited])
+    assert second[1] is first[1], "var.b did not change: same resolved object"
+    assert second[0] is not first[0]
+    assert second[0].body.get("type").value.value == "gp3"  # type: ignore[union-attr]
