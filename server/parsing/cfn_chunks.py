@@ -193,13 +193,19 @@ class JsonLayout:
 
     rest: str
     chunks: tuple[JsonChunk, ...]
+    #: The text cut and each member's (key start, value end): the next keystroke re-scans
+    #: only the member it falls in.
+    text: str = ""
+    spans: tuple[tuple[int, int], ...] = ()
 
 
-def split_json(text: str) -> JsonLayout | None:
+def split_json(text: str, previous: JsonLayout | None = None) -> JsonLayout | None:
     """The template's ``Resources`` members and rest, or None when cutting is not known to
     be safe: no or several ``Resources`` keys, a member whose value is not an object, an
     ``Fn::``/``Ref`` key, odd separators between members, anything that does not scan."""
-    spans = _json_members(text)
+    spans = _respanned(previous, text) if previous is not None else None
+    if spans is None:
+        spans = _json_members(text)
     if not spans:
         return None
     chunks: list[JsonChunk] = []
@@ -218,7 +224,81 @@ def split_json(text: str) -> JsonLayout | None:
     breaks = text.count("\n", first, last)
     tail = last - (text.rfind("\n", first, last) + 1) if breaks else last - first
     blank = "\n" * breaks + " " * tail
-    return JsonLayout(text[:first] + blank + text[last:], tuple(chunks))
+    return JsonLayout(text[:first] + blank + text[last:], tuple(chunks), text, tuple(spans))
+
+
+def _respanned(previous: JsonLayout, text: str) -> list[tuple[int, int]] | None:
+    """The member spans of ``text`` from those of ``previous``, when the change lies
+    inside one member and that member still scans as one object; else None (scan all)."""
+    old = previous.text
+    if not previous.spans or not old:
+        return None
+    start, old_end, new_end = _changed_region(old, text)
+    spans = previous.spans
+    # Strictly after the key's quote: text inserted before it would move the key.
+    index = next((i for i, (a, b) in enumerate(spans) if a < start and old_end <= b), None)
+    if index is None:
+        return None
+    delta = new_end - old_end
+    key, end = spans[index]
+    if _member_end(text, key) != end + delta:
+        return None
+    moved = [(a + delta, b + delta) for a, b in spans[index + 1 :]]
+    return [*spans[:index], (key, end + delta), *moved]
+
+
+def _changed_region(old: str, new: str) -> tuple[int, int, int]:
+    """(start, end in ``old``, end in ``new``) of the text that differs; slices compare in
+    C, so a binary search beats a character loop on a big template."""
+    low, high = 0, min(len(old), len(new))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[:middle] == new[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = low
+    low, high = 0, min(len(old), len(new)) - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if old[len(old) - middle :] == new[len(new) - middle :]:
+            low = middle
+        else:
+            high = middle - 1
+    return prefix, len(old) - low, len(new) - low
+
+
+def _member_end(text: str, key: int) -> int | None:
+    """Where the member ``"Key": {...}`` that starts at ``key`` ends, or None when it does
+    not scan as a key and one object."""
+    depth = 0
+    step = 0  # 0: the key, 1: the colon, 2: the object
+    for match in _JSON_TOKEN.finditer(text, key):
+        token = match.group()
+        if token == '"':
+            return None
+        if step == 0:
+            name = _decode(token) if token[0] == '"' else None
+            if name is None or name == "Ref" or name.startswith("Fn::"):
+                return None
+            step = 1
+        elif step == 1:
+            if token != ":":
+                return None
+            step = 2
+        elif token in "{[":
+            if depth == 0 and token != "{":
+                return None
+            depth += 1
+        elif token in "}]":
+            depth -= 1
+            if depth == 0:
+                return match.end()
+            if depth < 0:
+                return None
+        elif depth == 0:
+            return None  # something between the colon and the object
+    return None
 
 
 def _json_members(text: str) -> list[tuple[int, int]] | None:

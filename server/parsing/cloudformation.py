@@ -65,6 +65,8 @@ class CloudFormationParse:
     chunked: bool = False
     #: The "rest" document's text and root, reused while the text stays the same.
     rest: tuple[str, Node | None] | None = field(default=None, repr=False)
+    #: JSON: how the text was cut, so the next keystroke re-scans one member only.
+    json_layout: JsonLayout | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +110,7 @@ def _parse_chunked(
     """The template from its resource chunks, or None when the whole document must be
     parsed at once: cutting is not safe, or the pieces disagree with the whole."""
     layout: YamlLayout | JsonLayout | None
-    layout = split_yaml(text) if syntax is Syntax.YAML else split_json(text)
+    layout = split_yaml(text) if syntax is Syntax.YAML else split_json(text, previous.json_layout)
     if layout is None or not layout.chunks:
         return None
     old_cache = previous.cache
@@ -150,6 +152,8 @@ def _parse_chunked(
         root = _with_json_resources(rest[1], placed)
     _keep_recent(cache, old_cache)
     result = CloudFormationParse(None, cache, parsed, len(layout.chunks), True, rest)
+    if isinstance(layout, JsonLayout):
+        result.json_layout = layout
     if root is None or not _is_template(root):
         return result
     newline = "\r\n" if "\r\n" in text else "\n"

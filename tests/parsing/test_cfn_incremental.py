@@ -452,6 +452,23 @@ def test_json_a_keystroke_in_one_member_reparses_that_member_only() -> None:
     assert section.value.close_range == expected.value.close_range
 
 
+def test_json_a_keystroke_scans_only_its_member(monkeypatch: pytest.MonkeyPatch) -> None:
+    from iacperf.server.parsing import cfn_chunks
+
+    parse = _open("t.json", JSON_TEMPLATE)
+    scans: list[int] = []
+    whole_scan = cfn_chunks._json_members
+    monkeypatch.setattr(cfn_chunks, "_json_members", lambda t: scans.append(1) or whole_scan(t))
+    inside = _edit(JSON_TEMPLATE, '"Size": 20', '"Size": 2000')
+    after = _parse("t.json", inside, parse)
+    assert scans == [] and after.parsed_chunks == 1
+    _same(after.template, _whole("t.json", inside))
+    # A brace typed inside a member changes its shape: the whole text is scanned again.
+    broken = _edit(inside, '"Size": 2000', '"Size": {2000')
+    _parse("t.json", broken, after)
+    assert scans == [1]
+
+
 def test_json_lines_added_and_removed_shift_the_members_below() -> None:
     parse = _open("t.json", JSON_TEMPLATE)
     grown = _edit(JSON_TEMPLATE, '"VolumeType": "gp2",\n', '"VolumeType": "gp2",\n"Iops": 3000,\n')
@@ -687,3 +704,33 @@ def test_large_corpus_json_templates(path: Path) -> None:
     again = _parse(path.name, grown, after)
     assert (again.chunked, again.parsed_chunks) == (True, 1)
     _same(again.template, _whole(path.name, grown))
+
+
+def test_json_member_rescans_agree_with_whole_scans_on_random_edits() -> None:
+    """Random insertions and deletions (braces, quotes, commas too) in every JSON fixture:
+    cutting from the previous cut gives exactly what cutting from scratch gives."""
+    import random
+
+    from iacperf.server.parsing.cfn_chunks import split_json
+
+    rng = random.Random(20240601)
+    for path in _json_fixtures():
+        text = path.read_text(encoding="utf-8")
+        layout = split_json(text)
+        for _ in range(60):
+            at = rng.randrange(len(text))
+            if rng.random() < 0.5 and at < len(text) - 1:
+                edited = text[:at] + text[at + 1 :]
+            else:
+                edited = text[:at] + rng.choice('{}[],:" x1') + text[at:]
+            again = split_json(edited, layout)
+            fresh = split_json(edited)
+            assert (again is None) == (fresh is None), path
+            if again is not None and fresh is not None:
+                assert (again.rest, again.chunks, again.spans) == (
+                    fresh.rest,
+                    fresh.chunks,
+                    fresh.spans,
+                ), path
+            layout = fresh if fresh is not None else split_json(text)
+            text = edited if fresh is not None else text
