@@ -345,6 +345,19 @@ def _resolve_cloudformation(
     return replace(resource, body=body, node=node, resolved=tuple(found))
 
 
+def _condition_false(
+    resource: Resource, scope: _TerraformScope | _CloudFormationScope, used: set[str]
+) -> bool:
+    """A CloudFormation resource whose ``Condition`` is statically false is not created."""
+    if not isinstance(scope, _CloudFormationScope):
+        return False
+    condition = resource.node.get("Condition")
+    if condition is None or not isinstance(condition.value, ScalarNode):
+        return False
+    scope.used = used
+    return scope.condition(str(condition.value.value)) is False
+
+
 def _no_value(node: Node) -> bool:
     return (
         isinstance(node, IntrinsicNode)
@@ -435,7 +448,8 @@ class Resolver:
                 ):
                     used: set[str] = set()
                     result = _resolve(resource, state.scope, used)
-                    known = (resource, result, frozenset(used), exists(result))
+                    alive = exists(result) and not _condition_false(result, state.scope, used)
+                    known = (resource, result, frozenset(used), alive)
                 done[id(resource)] = known
                 if known[3]:
                     resolved.append(known[1])

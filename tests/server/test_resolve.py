@@ -216,3 +216,25 @@ def test_a_changed_default_re_resolves_only_the_resources_that_use_it() -> None:
     assert second[1] is first[1], "var.b did not change: same resolved object"
     assert second[0] is not first[0]
     assert second[0].body.get("type").value.value == "gp3"  # type: ignore[union-attr]
+
+
+NEVER = """\
+  Never:
+    Type: AWS::EC2::Volume
+    Condition: IsDev
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: gp2
+"""
+
+
+def test_a_resource_whose_condition_is_statically_false_is_not_checked() -> None:
+    text = CFN.replace("  NotKnown:\n", NEVER + "  NotKnown:\n").replace(
+        "  IsProd: !Equals [!Ref Env, prod]\n",
+        "  IsProd: !Equals [!Ref Env, prod]\n  IsDev: !Not [!Condition IsProd]\n",
+    )
+    found = _lint({"t.yaml": text})
+    assert "Never" not in {f.resource for f in found}
+    flipped = _lint({"t.yaml": text.replace("Default: prod", "Default: dev")})
+    assert "Never" in {f.resource for f in flipped}
