@@ -134,7 +134,16 @@ def scan(
     return result
 
 
-def lint_text(path: str, text: str, selection: Selection | None = None) -> list[Finding]:
+def lint_text(
+    path: str,
+    text: str,
+    selection: Selection | None = None,
+    on_rule_error: RuleErrorHandler | None = None,
+) -> list[Finding]:
     """Findings for one file's text on its own (tests and quick checks)."""
     template, _ = parse_text(path, text)
-    return lint([template], selection) if template is not None else []
+    if template is None:
+        return []
+    if on_rule_error is None:
+        return lint([template], selection)
+    return lint([template], selection, on_rule_error=on_rule_error)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from iacperf.rules.api import Applicability, FixAvailability
+from iacperf.rules.api import Applicability, FixAvailability, Rule
 from iacperf.server.analysis import lint_text
 from iacperf.server.engine import Selection
 from iacperf.server.fixes import apply_fixes
@@ -22,6 +22,11 @@ def _only(code: str) -> Selection:
     return Selection(select=frozenset({code}))
 
 
+def _raise(rule: Rule, where: str, error: BaseException) -> None:
+    """A rule that raises on a fixture fails the test (the engine would log and go on)."""
+    raise AssertionError(f"{rule.code} raised on {where}") from error
+
+
 @pytest.mark.parametrize("path", FILES, ids=[fixture_id(p) for p in FILES])
 def test_fixture_findings(path: Path) -> None:
     code = path.parent.name
@@ -29,7 +34,7 @@ def test_fixture_findings(path: Path) -> None:
     template, _ = parse_text(path.name, text)
     assert template is not None, f"{path} is not recognised as IaC"
     assert not template.errors, template.errors
-    findings = lint_text(path.name, text, _only(code))
+    findings = lint_text(path.name, text, _only(code), on_rule_error=_raise)
     got = Counter((f.range.start.line, f.code) for f in findings)
     assert got == expected_for(path)
     if path.name.startswith("good"):
