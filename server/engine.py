@@ -26,7 +26,13 @@ from iacperf.rules.model import (
     Template,
 )
 from iacperf.rules.registry import all_rules
-from iacperf.server.resolve import Resolver, origins
+from iacperf.server.module_calls import (
+    at_the_caller,
+    bound_resources,
+    local_calls,
+    module_templates,
+)
+from iacperf.server.resolve import Resolver, TerraformScope, origins
 from iacperf.server.rule_memo import RuleMemo
 
 
@@ -136,6 +142,7 @@ def lint(
     # between keystrokes, a one-off lint shares them between the rules of this lint.
     facts = memo.facts if memo is not None else Facts()
     resolver = memo.resolver if memo is not None else Resolver()
+    seen = templates if project is None else project
     for group in _modules(templates):
         context = Context(
             module=resolver.module(group, selection.var_files, _exists),
@@ -172,7 +179,9 @@ def lint(
             findings.extend(found)
         if remembered is not None:
             remembered.finish()
-    seen = templates if project is None else project
+        findings.extend(
+            _module_call_findings(group, seen, resolver, by_kind, selection, facts, on_rule_error)
+        )
     kept = {t.path for t in templates}
     for fmt in Format:
         everything = tuple(chain.from_iterable(existing(t) for t in seen if t.format is fmt))
@@ -198,6 +207,64 @@ def lint(
         findings = [f for f in findings if selection.enabled(f.rule)]
     findings.sort(key=Finding.sort_key)
     return findings
+
+
+def _module_call_findings(
+    group: Sequence[Template],
+    known: Sequence[Template],
+    resolver: Resolver,
+    by_kind: dict[tuple[Format, str], tuple[Rule, ...]],
+    selection: Selection,
+    facts: Facts,
+    on_rule_error: RuleErrorHandler,
+) -> list[Finding]:
+    """Findings inside local modules that come from the arguments ``group`` passes them,
+    reported at those arguments (see ``module_calls``)."""
+    scope = resolver.scope(group)
+    if not isinstance(scope, TerraformScope):
+        return []
+    found: list[Finding] = []
+    for call in local_calls(group):
+        if call.folder == os.path.dirname(call.caller.path):
+            continue  # a module calling itself
+        module = module_templates(call.folder, known)
+        everything, affected = bound_resources(call, scope, module)
+        if not affected:
+            continue
+        context = Context(
+            module=tuple(r for r in everything if _exists(r)),
+            blocks=tuple(b for t in module for b in t.blocks),
+            facts=facts,
+        )
+        for resource in affected:
+            if not _exists(resource):
+                continue
+            for r in by_kind.get((resource.format, resource.kind), ()):
+                if r.scope is not Scope.RESOURCE:
+                    continue  # module rules need context the caller may hold (an AMI data source)
+                try:
+                    violations = list(r.check_resource(resource, _for_rule(context, r, selection)))
+                except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
+                    on_rule_error(r, f"{call.caller.path}: module.{call.label}", error)
+                    continue
+                for violation in violations:
+                    moved = at_the_caller(call, violation.resource or resource, violation)
+                    if moved is None:
+                        continue
+                    where, message, address, fix, related = moved
+                    found.append(
+                        Finding(
+                            rule=r,
+                            severity=selection.severity_of(r),
+                            message=message,
+                            path=call.caller.path,
+                            range=where,
+                            resource=address,
+                            fix=fix,
+                            related=related,
+                        )
+                    )
+    return found
 
 
 def _check(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:

@@ -82,7 +82,7 @@ def _at(value: _Value, use: SourceRange) -> Node:
 
 
 @dataclass
-class _TerraformScope:
+class TerraformScope:
     variables: dict[str, _Value] = field(default_factory=dict)
     #: local name -> (its node, the file, the line offset of its ``locals`` block)
     locals: dict[str, tuple[Node, str, int]] = field(default_factory=dict)
@@ -136,8 +136,8 @@ def _scalar_text(node: ScalarNode) -> str:
     return str(node.value)
 
 
-def _terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -> _TerraformScope:
-    scope = _TerraformScope()
+def _terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -> TerraformScope:
+    scope = TerraformScope()
     declared: set[str] = set()
     for template in group:
         for variable in template.variables:
@@ -179,7 +179,7 @@ def _tfvars_order(template: Template) -> tuple[int, str]:
     return rank, name
 
 
-def _resolve_terraform(resource: Resource, scope: _TerraformScope, used: set[str]) -> Resource:
+def _resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str]) -> Resource:
     found: list[Resolved] = []
 
     def visit(node: Node) -> Node:
@@ -346,7 +346,7 @@ def _resolve_cloudformation(
 
 
 def _condition_false(
-    resource: Resource, scope: _TerraformScope | _CloudFormationScope, used: set[str]
+    resource: Resource, scope: TerraformScope | _CloudFormationScope, used: set[str]
 ) -> bool:
     """A CloudFormation resource whose ``Condition`` is statically false is not created."""
     if not isinstance(scope, _CloudFormationScope):
@@ -393,7 +393,7 @@ def _entry(entry: Entry, visit: Callable[[Node], Node]) -> Entry:
 @dataclass
 class _ModuleState:
     inputs: tuple[object, ...]  # the objects the scope was built from
-    scope: _TerraformScope | _CloudFormationScope
+    scope: TerraformScope | _CloudFormationScope
     templates: tuple[Template, ...] = ()
     resources: tuple[Resource, ...] = ()
     #: id(resource) -> (resource, what it resolved to, the names it looked up, whether
@@ -461,6 +461,11 @@ class Resolver:
             self._inputs.clear()
         return state.resources
 
+    def scope(self, group: Sequence[Template]) -> TerraformScope | _CloudFormationScope | None:
+        """The scope ``module`` last resolved ``group`` with."""
+        state = self._modules.get(tuple(t.path for t in group))
+        return state.scope if state is not None else None
+
     def _inputs_of(self, template: Template) -> tuple[object, ...]:
         known = self._inputs.get(id(template))
         if known is None or known[0] is not template:
@@ -470,11 +475,11 @@ class Resolver:
 
 
 def _changes(
-    old: _TerraformScope | _CloudFormationScope, new: _TerraformScope | _CloudFormationScope
+    old: TerraformScope | _CloudFormationScope, new: TerraformScope | _CloudFormationScope
 ) -> set[str]:
     """The names whose value differs between two scopes of one module."""
     changed: set[str] = set()
-    if isinstance(old, _TerraformScope) and isinstance(new, _TerraformScope):
+    if isinstance(old, TerraformScope) and isinstance(new, TerraformScope):
         for name in old.variables.keys() | new.variables.keys():
             if not _same_value(old.variables.get(name), new.variables.get(name)):
                 changed.add(f"var:{name}")
@@ -503,16 +508,16 @@ def _same_value(a: _Value | None, b: _Value | None) -> bool:
 
 def _scope_of(
     group: Sequence[Template], var_files: Sequence[Template]
-) -> _TerraformScope | _CloudFormationScope:
+) -> TerraformScope | _CloudFormationScope:
     if group and group[0].format is Format.CLOUDFORMATION:
         return _cloudformation_scope(group[0])
     return _terraform_scope(group, var_files)
 
 
 def _resolve(
-    resource: Resource, scope: _TerraformScope | _CloudFormationScope, used: set[str]
+    resource: Resource, scope: TerraformScope | _CloudFormationScope, used: set[str]
 ) -> Resource:
-    if isinstance(scope, _TerraformScope):
+    if isinstance(scope, TerraformScope):
         return _resolve_terraform(resource, scope, used)
     return _resolve_cloudformation(resource, scope, used)
 

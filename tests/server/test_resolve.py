@@ -238,3 +238,66 @@ def test_a_resource_whose_condition_is_statically_false_is_not_checked() -> None
     assert "Never" not in {f.resource for f in found}
     flipped = _lint({"t.yaml": text.replace("Default: prod", "Default: dev")})
     assert "Never" in {f.resource for f in flipped}
+
+
+MODULE = """\
+variable "instance_class" {
+  type    = string
+  default = "db.m7g.large"
+}
+
+variable "storage" {
+  type = string
+}
+
+resource "aws_db_instance" "main" {
+  engine               = "postgres"
+  instance_class       = var.instance_class
+  allocated_storage    = 20
+  storage_type         = var.storage
+  performance_insights_enabled = true
+}
+"""
+
+CALLER = """\
+module "db" {
+  source         = "./modules/db"
+  instance_class = "db.m4.large"
+  storage        = var.storage_type
+}
+
+variable "storage_type" {
+  default = "gp3"
+}
+"""
+
+
+def test_a_local_module_is_checked_with_its_callers_arguments(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)
+    (tmp_path / "main.tf").write_text(CALLER)
+    selection = Selection(select=frozenset({"PERF024"}))
+    # The module alone: its default is current generation, nothing to report.
+    assert scan([str(tmp_path / "modules")], selection).findings == []
+    # Called with db.m4.large: reported at the caller's argument, naming the resource.
+    result = scan([str(tmp_path / "main.tf")], selection)
+    (finding,) = result.findings
+    assert finding.path == str(tmp_path / "main.tf")
+    assert (finding.range.start.line, finding.range.start.character) == (2, 19)
+    assert finding.resource == "module.db.aws_db_instance.main"
+    assert "(in module.db)" in finding.message
+    (inside,) = finding.related
+    assert inside.path == str(tmp_path / "modules" / "db" / "main.tf")
+    assert inside.range.start.line == 11
+    # The fix edits the argument, in the caller's file.
+    assert finding.fix is not None
+    fixed = apply_edits(CALLER, list(finding.fix.edits))
+    assert 'instance_class = "db.m7' in fixed
+
+
+def test_arguments_the_caller_cannot_know_stay_silent(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)
+    (tmp_path / "main.tf").write_text(CALLER.replace('"db.m4.large"', "var.unknown"))
+    selection = Selection(select=frozenset({"PERF024", "PERF023"}))
+    assert scan([str(tmp_path / "main.tf")], selection).findings == []

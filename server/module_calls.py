@@ -1,0 +1,166 @@
+"""Local Terraform modules evaluated with the arguments their callers pass.
+
+``module "db" { source = "./modules/db"  instance_class = "db.m4.large" }``: the module's
+resources are resolved again with ``var.instance_class`` bound to the caller's argument
+(a literal, or a value the caller's own variables and locals make known), and the rules
+run on them. A finding that comes from such an argument is reported at the argument in
+the caller's file, naming the resource inside the module; findings that do not depend
+on the caller are the module's own, reported when the module itself is checked.
+
+Only local sources (``./``, ``../``) are followed: registry and Git modules are not on
+disk, and nothing is ever downloaded. Only resource rules run on the bound resources:
+module rules look at other resources and data sources, which for a module call may live
+in the caller (an ``aws_ami`` data source passed in as ``image_id``), so they would guess.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
+
+from iacperf.rules.api import Fix, Related, Violation
+from iacperf.rules.model import (
+    ExpressionNode,
+    Format,
+    MappingNode,
+    Resolved,
+    Resource,
+    SourceRange,
+    Template,
+)
+from iacperf.server.resolve import (
+    TerraformScope,
+    _literal,
+    _load_template,
+    _resolve_terraform,
+    _terraform_scope,
+    _Value,
+)
+
+_META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
+_LOCAL = ("./", "../")
+
+
+@dataclass(frozen=True)
+class ModuleCall:
+    """A ``module`` block with a local source, and the module it calls."""
+
+    label: str
+    caller: Template
+    line_offset: int  # of the module block in the caller's file
+    body: MappingNode
+    folder: str
+
+
+def local_calls(group: Sequence[Template]) -> Iterator[ModuleCall]:
+    for template in group:
+        if template.format is not Format.TERRAFORM:
+            continue
+        for block in template.blocks:
+            entry = block.entry
+            if entry.key != "module" or not entry.is_block or len(entry.labels) != 1:
+                continue
+            assert isinstance(entry.value, MappingNode)
+            source = entry.value.get("source")
+            value = getattr(source.value, "value", None) if source is not None else None
+            if not isinstance(value, str) or not value.startswith(_LOCAL):
+                continue
+            folder = os.path.normpath(os.path.join(os.path.dirname(template.path), value))
+            yield ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder)
+
+
+def bound_resources(
+    call: ModuleCall, caller_scope: TerraformScope, module: Sequence[Template]
+) -> tuple[list[Resource], list[Resource]]:
+    """The module's resources resolved with the caller's arguments, and among them those
+    that use one of the arguments (the rest are the module's own business)."""
+    scope = _terraform_scope(module, ())
+    bound: set[str] = set()
+    for argument in call.body.entries:
+        if argument.is_block or argument.key in _META_ARGUMENTS:
+            continue
+        value = _argument_value(call, argument.value, caller_scope)
+        if value is not None:
+            scope.variables[argument.key] = value
+            bound.add(f"var:{argument.key}")
+    if not bound:
+        return [], []
+    everything, affected = [], []
+    for template in module:
+        for resource in template.resources:
+            used: set[str] = set()
+            result = _resolve_terraform(resource, scope, used)
+            everything.append(result)
+            if used & bound and any(item.path == call.caller.path for item in result.resolved):
+                affected.append(result)
+    return everything, affected
+
+
+def _argument_value(call: ModuleCall, node: object, caller_scope: TerraformScope) -> _Value | None:
+    description = f'argument of module "{call.label}"'
+    if isinstance(node, ExpressionNode):
+        known = caller_scope.expression(node, set())
+        if known is None:
+            return None
+        where = node.range.shifted(call.line_offset)
+        return _Value(known.node, description, call.caller.path, where, known.exact)
+    if _literal(node):  # type: ignore[arg-type]
+        where = node.range.shifted(call.line_offset)  # type: ignore[attr-defined]
+        return _Value(node, description, call.caller.path, where)  # type: ignore[arg-type]
+    return None
+
+
+def at_the_caller(
+    call: ModuleCall, resource: Resource, violation: Violation
+) -> tuple[SourceRange, str, str, Fix | None, tuple[Related, ...]] | None:
+    """A violation on ``resource`` (inside the module) moved to the caller's argument it
+    comes from: (range, message, resource address, fix, related), absolute in the
+    caller's file. None when it does not come from an argument of this call."""
+    origin = next(
+        (
+            item
+            for item in resource.resolved
+            if item.path == call.caller.path
+            and item.use.start <= violation.range.start
+            and violation.range.end <= item.use.end
+        ),
+        None,
+    )
+    if origin is None:
+        return None
+    inside = Related(
+        f"used by {resource.address} in the module",
+        resource.path,
+        resource.absolute(violation.range),
+    )
+    address = f"module.{call.label}.{resource.address}"
+    fix = _moved_fix(violation.fix, origin, call.label)
+    message = f"{violation.message} (in module.{call.label})"
+    return origin.range, message, address, fix, (inside, *violation.related)
+
+
+def _moved_fix(fix: Fix | None, origin: Resolved, label: str) -> Fix | None:
+    """The fix's edit of the resolved value, made to the caller's argument instead."""
+    if fix is None or not fix.edits:
+        return fix
+    edits = []
+    for edit in fix.edits:
+        if edit.range == origin.use and origin.exact:
+            edits.append(replace(edit, range=origin.range))
+        else:
+            return Fix.display_only(f"{fix.title} (in module.{label})")
+    return replace(fix, edits=tuple(edits))
+
+
+def module_templates(folder: str, known: Sequence[Template]) -> list[Template]:
+    """The Terraform files of ``folder``: those already scanned, else read from disk."""
+    found = [t for t in known if t.format is Format.TERRAFORM and os.path.dirname(t.path) == folder]
+    if found:
+        return found
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return []
+    loaded = (_load_template(os.path.join(folder, n)) for n in names if n.endswith(".tf"))
+    return [t for t in loaded if t is not None]
