@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from typing import Any
 
 from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
@@ -27,8 +28,11 @@ from iacperf.rules.model import (
 )
 from iacperf.rules.registry import all_rules
 from iacperf.server.module_calls import (
+    ModuleCall,
     at_the_caller,
     bound_resources,
+    call_bindings,
+    call_key,
     local_calls,
     module_templates,
 )
@@ -143,6 +147,16 @@ def lint(
     facts = memo.facts if memo is not None else Facts()
     resolver = memo.resolver if memo is not None else Resolver()
     seen = templates if project is None else project
+    by_folder: dict[str, list[Template]] = {}
+
+    def folders() -> dict[str, list[Template]]:
+        """Terraform templates by folder, built once per lint when a module call asks."""
+        if not by_folder:
+            for template in seen:
+                if template.format is Format.TERRAFORM:
+                    by_folder.setdefault(os.path.dirname(template.path), []).append(template)
+        return by_folder
+
     for group in _modules(templates):
         context = Context(
             module=resolver.module(group, selection.var_files, _exists),
@@ -180,7 +194,9 @@ def lint(
         if remembered is not None:
             remembered.finish()
         findings.extend(
-            _module_call_findings(group, seen, resolver, by_kind, selection, facts, on_rule_error)
+            _module_call_findings(
+                group, folders, resolver, by_kind, selection, facts, on_rule_error
+            )
         )
     kept = {t.path for t in templates}
     for fmt in Format:
@@ -211,7 +227,7 @@ def lint(
 
 def _module_call_findings(
     group: Sequence[Template],
-    known: Sequence[Template],
+    folders: Callable[[], dict[str, list[Template]]],
     resolver: Resolver,
     by_kind: dict[tuple[Format, str], tuple[Rule, ...]],
     selection: Selection,
@@ -219,7 +235,8 @@ def _module_call_findings(
     on_rule_error: RuleErrorHandler,
 ) -> list[Finding]:
     """Findings inside local modules that come from the arguments ``group`` passes them,
-    reported at those arguments (see ``module_calls``)."""
+    reported at those arguments (see ``module_calls``). Remembered per call: a keystroke
+    that changes neither the call, its arguments' values nor the module reuses them."""
     scope = resolver.scope(group)
     if not isinstance(scope, TerraformScope):
         return []
@@ -227,44 +244,78 @@ def _module_call_findings(
     for call in local_calls(group):
         if call.folder == os.path.dirname(call.caller.path):
             continue  # a module calling itself
-        module = module_templates(call.folder, known)
-        everything, affected = bound_resources(call, scope, module)
-        if not affected:
+        bindings = call_bindings(call, scope)
+        if not bindings:
             continue
-        context = Context(
-            module=tuple(r for r in everything if _exists(r)),
-            blocks=tuple(b for t in module for b in t.blocks),
-            facts=facts,
-        )
-        for resource in affected:
-            if not _exists(resource):
-                continue
-            for r in by_kind.get((resource.format, resource.kind), ()):
-                if r.scope is not Scope.RESOURCE:
-                    continue  # module rules need context the caller may hold (an AMI data source)
-                try:
-                    violations = list(r.check_resource(resource, _for_rule(context, r, selection)))
-                except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
-                    on_rule_error(r, f"{call.caller.path}: module.{call.label}", error)
-                    continue
-                for violation in violations:
-                    moved = at_the_caller(call, violation.resource or resource, violation)
-                    if moved is None:
-                        continue
-                    where, message, address, fix, related = moved
-                    found.append(
-                        Finding(
-                            rule=r,
-                            severity=selection.severity_of(r),
-                            message=message,
-                            path=call.caller.path,
-                            range=where,
-                            resource=address,
-                            fix=fix,
-                            related=related,
-                        )
-                    )
+        module = module_templates(call.folder, folders())
+        key = (*call_key(call, bindings, module), _selection_key(selection))
+        cached = resolver.calls.get(key)
+        if cached is not None:
+            found.extend(cached[1])
+            continue
+        placed = _check_call(call, bindings, module, by_kind, selection, facts, on_rule_error)
+        if len(resolver.calls) > 1000:
+            resolver.calls.clear()
+        resolver.calls[key] = ((call.body, tuple(module), bindings), placed)
+        found.extend(placed)
     return found
+
+
+def _check_call(
+    call: ModuleCall,
+    bindings: dict[str, Any],
+    module: Sequence[Template],
+    by_kind: dict[tuple[Format, str], tuple[Rule, ...]],
+    selection: Selection,
+    facts: Facts,
+    on_rule_error: RuleErrorHandler,
+) -> list[Finding]:
+    found: list[Finding] = []
+    everything, affected = bound_resources(call, bindings, module)
+    context = Context(
+        module=tuple(r for r in everything if _exists(r)),
+        blocks=tuple(b for t in module for b in t.blocks),
+        facts=facts,
+    )
+    for resource in affected:
+        if not _exists(resource):
+            continue
+        for r in by_kind.get((resource.format, resource.kind), ()):
+            if r.scope is not Scope.RESOURCE:
+                continue  # module rules need context the caller may hold (an AMI data source)
+            try:
+                violations = list(r.check_resource(resource, _for_rule(context, r, selection)))
+            except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
+                on_rule_error(r, f"{call.caller.path}: module.{call.label}", error)
+                continue
+            for violation in violations:
+                moved = at_the_caller(call, violation.resource or resource, violation)
+                if moved is None:
+                    continue
+                where, message, address, fix, related = moved
+                found.append(
+                    Finding(
+                        rule=r,
+                        severity=selection.severity_of(r),
+                        message=message,
+                        path=call.caller.path,
+                        range=where,
+                        resource=address,
+                        fix=fix,
+                        related=related,
+                    )
+                )
+    return found
+
+
+def _selection_key(selection: Selection) -> tuple[object, ...]:
+    return (
+        selection.select,
+        selection.ignore,
+        tuple(sorted((k, v.value) for k, v in selection.severity.items())),
+        repr(sorted(selection.options.items())),
+        selection.var_files,
+    )
 
 
 def _check(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:

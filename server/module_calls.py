@@ -70,22 +70,28 @@ def local_calls(group: Sequence[Template]) -> Iterator[ModuleCall]:
             yield ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder)
 
 
-def bound_resources(
-    call: ModuleCall, caller_scope: TerraformScope, module: Sequence[Template]
-) -> tuple[list[Resource], list[Resource]]:
-    """The module's resources resolved with the caller's arguments, and among them those
-    that use one of the arguments (the rest are the module's own business)."""
-    scope = _terraform_scope(module, ())
-    bound: set[str] = set()
+def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, _Value]:
+    """The module's variables the call sets to a value the caller makes known."""
+    bound: dict[str, _Value] = {}
     for argument in call.body.entries:
         if argument.is_block or argument.key in _META_ARGUMENTS:
             continue
         value = _argument_value(call, argument.value, caller_scope)
         if value is not None:
-            scope.variables[argument.key] = value
-            bound.add(f"var:{argument.key}")
-    if not bound:
+            bound[argument.key] = value
+    return bound
+
+
+def bound_resources(
+    call: ModuleCall, bindings: dict[str, _Value], module: Sequence[Template]
+) -> tuple[list[Resource], list[Resource]]:
+    """The module's resources resolved with ``bindings``, and among them those that use
+    one of them (the rest are the module's own business)."""
+    if not bindings:
         return [], []
+    scope = _terraform_scope(module, ())
+    scope.variables.update(bindings)
+    bound = {f"var:{name}" for name in bindings}
     everything, affected = [], []
     for template in module:
         for resource in template.resources:
@@ -95,6 +101,17 @@ def bound_resources(
             if used & bound and any(item.path == call.caller.path for item in result.resolved):
                 affected.append(result)
     return everything, affected
+
+
+def call_key(
+    call: ModuleCall, bindings: dict[str, _Value], module: Sequence[Template]
+) -> tuple[object, ...]:
+    """What a call's findings depend on (beside the rule selection): the same objects
+    give the same findings."""
+    values = tuple(
+        sorted((name, id(v.node), v.path, v.range, v.exact) for name, v in bindings.items())
+    )
+    return (call.caller.path, call.label, id(call.body), tuple(id(t) for t in module), values)
 
 
 def _argument_value(call: ModuleCall, node: object, caller_scope: TerraformScope) -> _Value | None:
@@ -153,9 +170,10 @@ def _moved_fix(fix: Fix | None, origin: Resolved, label: str) -> Fix | None:
     return replace(fix, edits=tuple(edits))
 
 
-def module_templates(folder: str, known: Sequence[Template]) -> list[Template]:
-    """The Terraform files of ``folder``: those already scanned, else read from disk."""
-    found = [t for t in known if t.format is Format.TERRAFORM and os.path.dirname(t.path) == folder]
+def module_templates(folder: str, known: dict[str, list[Template]]) -> list[Template]:
+    """The Terraform files of ``folder``: those already scanned (``known``, by folder),
+    else read from disk."""
+    found = known.get(folder)
     if found:
         return found
     try:

@@ -23,6 +23,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from iacperf.rules.model import (
     Entry,
@@ -412,6 +413,9 @@ class Resolver:
         self._modules: dict[tuple[str, ...], _ModuleState] = {}
         self._load = load or _load_template
         self._inputs: dict[int, tuple[Template, tuple[object, ...]]] = {}
+        #: Findings of local module calls by what they depend on (see the engine); the
+        #: value keeps those objects alive, so their ids stay theirs.
+        self.calls: dict[tuple[object, ...], tuple[object, list[Any]]] = {}
 
     def module(
         self,
