@@ -7,17 +7,10 @@ opts out. Lists such as ``Layers`` are concatenated (global first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Related
-from iacperf.rules.model import (
-    Entry,
-    IntrinsicNode,
-    MappingNode,
-    Node,
-    Resource,
-    SequenceNode,
-)
+from iacperf.rules.model import Entry, MappingNode, Resource, shift_entry
 from iacperf.rules.values import strings, text
 
 FUNCTION = "AWS::Serverless::Function"
@@ -60,33 +53,7 @@ def global_entry(resource: Resource, context: Context, key: str) -> Entry | None
     entry = section.value.get(key)
     if entry is None or not resource.line_offset:
         return entry
-    return _shifted_entry(entry, -resource.line_offset)
-
-
-def _shifted_entry(entry: Entry, lines: int) -> Entry:
-    return replace(
-        entry,
-        key_range=entry.key_range.shifted(lines),
-        value=_shifted(entry.value, lines),
-        range=entry.range.shifted(lines),
-    )
-
-
-def _shifted(node: Node, lines: int) -> Node:
-    moved = node.range.shifted(lines)
-    if isinstance(node, MappingNode):
-        return replace(
-            node,
-            range=moved,
-            entries=tuple(_shifted_entry(entry, lines) for entry in node.entries),
-            open_range=node.open_range.shifted(lines) if node.open_range else None,
-            close_range=node.close_range.shifted(lines) if node.close_range else None,
-        )
-    if isinstance(node, SequenceNode):
-        return replace(node, range=moved, items=tuple(_shifted(i, lines) for i in node.items))
-    if isinstance(node, IntrinsicNode):
-        return replace(node, range=moved, argument=_shifted(node.argument, lines))
-    return replace(node, range=moved)
+    return shift_entry(entry, -resource.line_offset)
 
 
 def _ignores(resource: Resource, key: str) -> bool:
@@ -128,4 +95,4 @@ def api_global_entry(resource: Resource, context: Context, key: str) -> Entry | 
     entry = section.value.get(key)
     if entry is None or not resource.line_offset:
         return entry
-    return _shifted_entry(entry, -resource.line_offset)
+    return shift_entry(entry, -resource.line_offset)

@@ -23,10 +23,10 @@ from iacperf.rules.model import (
     MappingNode,
     Position,
     SourceRange,
+    shift_entry,
 )
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_values import ValueCache, parse_big_attribute
-from iacperf.server.parsing.shift import shift_entry
 
 _CACHE_LIMIT = 50_000
 

@@ -27,12 +27,13 @@ from iacperf.rules.model import (
     Position,
     SequenceNode,
     SourceRange,
+    shift_entry,
+    shift_node,
 )
 from iacperf.server.parsing import hcl_lark
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_convert import Converter
 from iacperf.server.parsing.hcl_templates import is_reference_root
-from iacperf.server.parsing.shift import shift_entry, shift_node
 
 # The first line: a name, "=", code without comments, and the opening bracket at its end.
 _FIRST = re.compile(r"[ \t]*[A-Za-z_][\w-]*[ \t]*=[^\n#/]*[{\[][ \t]*\r?\n")

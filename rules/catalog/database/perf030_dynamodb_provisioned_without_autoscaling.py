@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from iacperf.rules.api import (
@@ -16,14 +16,12 @@ from iacperf.rules.api import (
     rule,
 )
 from iacperf.rules.edits import Edit, insert_value, remove_entries, replace_value
+from iacperf.rules.lifecycle import SCALING_WORDS, handed_to_module, ignores_changes
 from iacperf.rules.model import (
     Entry,
-    ExpressionNode,
     Format,
     MappingNode,
     Resource,
-    SequenceNode,
-    TopBlock,
 )
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import text
@@ -140,7 +138,8 @@ def dynamodb_provisioned_without_autoscaling(
     if billing is not None and text(billing) != PROVISIONED:
         return  # on-demand, or not known
     if resource.format is Format.TERRAFORM and (
-        _capacity_ignored(resource) or _scaling_module(resource, context.top_blocks("module"))
+        ignores_changes(resource, _CAPACITY_ATTRIBUTES)
+        or handed_to_module(resource, context.top_blocks("module"), SCALING_WORDS)
     ):
         return
     if any(
@@ -182,35 +181,6 @@ def _names_other_table(resource_id: Entry, table: Resource, context: Context) ->
         return bool(terraform_names(resource_id.value, table.kind) - {table.name})
     tables = {r.name for r in context.module_of_kind(table.kind)}
     return bool((cloudformation_ids(resource_id.value) & tables) - {table.name})
-
-
-def _capacity_ignored(table: Resource) -> bool:
-    """``lifecycle { ignore_changes = [read_capacity] }``: capacity is managed elsewhere."""
-    for match in table.find("lifecycle.ignore_changes"):
-        value = match.value
-        if isinstance(value, ExpressionNode) and value.text.strip() == "all":
-            return True
-        items = value.items if isinstance(value, SequenceNode) else ()
-        # Bare names (read_capacity), or quoted ones in Terraform 0.11 style.
-        names = {item.text if isinstance(item, ExpressionNode) else text(item) for item in items}
-        if names & _CAPACITY_ATTRIBUTES:
-            return True
-    return False
-
-
-def _scaling_module(table: Resource, blocks: Iterable[TopBlock]) -> bool:
-    """A module call that is handed this table and looks like it sets up auto scaling."""
-    for block in blocks:
-        entry = block.entry
-        if entry.key != "module" or not isinstance(entry.value, MappingNode):
-            continue
-        if table.name not in terraform_names(entry.value, table.kind):
-            continue
-        words = [*entry.labels, text(entry.value.get("source")) or ""]
-        words += [item.key for item in entry.value.entries]
-        if any("autoscal" in word.lower() or "scaling" in word.lower() for word in words):
-            return True
-    return False
 
 
 def _violation(resource: Resource, keys: _Keys, billing: Entry | None) -> Violation:

@@ -23,17 +23,16 @@ from iacperf.rules.catalog.database._scaling import (
     scaling_targets,
 )
 from iacperf.rules.edits import Block, NewResource, Raw, Value, insert_resources_after
+from iacperf.rules.lifecycle import SCALING_WORDS, handed_to_module, ignores_changes
 from iacperf.rules.model import (
-    ExpressionNode,
     Format,
     MappingNode,
     Node,
     Resource,
     SequenceNode,
     Syntax,
-    TopBlock,
 )
-from iacperf.rules.references import refers_to, terraform_names
+from iacperf.rules.references import refers_to
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF02_BP05, PERF03_BP02
 
@@ -143,7 +142,8 @@ def dynamodb_gsi_without_autoscaling(resource: Resource, context: Context) -> It
     if billing is not None and text(billing) != PROVISIONED:
         return  # on-demand, or not known
     if resource.format is Format.TERRAFORM and (
-        _indexes_ignored(resource) or _scaling_module(resource, context.top_blocks("module"))
+        ignores_changes(resource, ("global_secondary_index",))
+        or handed_to_module(resource, context.top_blocks("module"), SCALING_WORDS)
     ):
         return
     if not _table_scaled(resource, context):
@@ -171,7 +171,7 @@ def _table_name(table: Resource, keys: _Keys) -> str | None | bool:
 
 def _table_scaled(table: Resource, context: Context) -> bool:
     """Whether the table's own capacity is scaled (or assumed to be), as PERF030 sees it."""
-    if table.format is Format.TERRAFORM and _capacity_ignored(table):
+    if table.format is Format.TERRAFORM and ignores_changes(table, _CAPACITY_ATTRIBUTES):
         return True
     literal = _table_literal(_table_name(table, _KEYS[table.format]))
     wanted = Wanted(NAMESPACE, lambda d: d.startswith(TABLE_DIMENSION_PREFIX), literal)
@@ -228,43 +228,6 @@ def _indexes(table: Resource, keys: _Keys) -> Iterator[tuple[MappingNode, Node, 
             name = text(entry)
             if entry is not None and name is not None:
                 yield item, entry.value, name
-
-
-def _indexes_ignored(table: Resource) -> bool:
-    """``lifecycle { ignore_changes = [global_secondary_index] }``: managed elsewhere."""
-    for match in table.find("lifecycle.ignore_changes"):
-        value = match.value
-        if isinstance(value, ExpressionNode) and value.text.strip() == "all":
-            return True
-        items = value.items if isinstance(value, SequenceNode) else ()
-        names = {item.text if isinstance(item, ExpressionNode) else text(item) for item in items}
-        if "global_secondary_index" in names:
-            return True
-    return False
-
-
-def _capacity_ignored(table: Resource) -> bool:
-    for match in table.find("lifecycle.ignore_changes"):
-        items = match.value.items if isinstance(match.value, SequenceNode) else ()
-        names = {item.text if isinstance(item, ExpressionNode) else text(item) for item in items}
-        if names & _CAPACITY_ATTRIBUTES:
-            return True
-    return False
-
-
-def _scaling_module(table: Resource, blocks: Iterator[TopBlock]) -> bool:
-    """A module call that is handed this table and looks like it sets up auto scaling."""
-    for block in blocks:
-        entry = block.entry
-        if entry.key != "module" or not isinstance(entry.value, MappingNode):
-            continue
-        if table.name not in terraform_names(entry.value, table.kind):
-            continue
-        words = [*entry.labels, text(entry.value.get("source")) or ""]
-        words += [item.key for item in entry.value.entries]
-        if any("autoscal" in word.lower() or "scaling" in word.lower() for word in words):
-            return True
-    return False
 
 
 def _violation(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from iacperf.rules.api import (
@@ -16,6 +16,7 @@ from iacperf.rules.api import (
     rule,
 )
 from iacperf.rules.edits import Block, NewResource, Raw, Value, insert_resources_after
+from iacperf.rules.lifecycle import handed_to_module, ignores_changes
 from iacperf.rules.model import (
     Entry,
     ExpressionNode,
@@ -27,7 +28,6 @@ from iacperf.rules.model import (
     ScalarNode,
     SequenceNode,
     Syntax,
-    TopBlock,
 )
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import number, text
@@ -205,7 +205,9 @@ def _scaled_elsewhere(group: Resource, context: Context, keys: _Keys) -> bool:
     if _tagged_for_kubernetes(group, keys):
         return True
     if group.format is Format.TERRAFORM:
-        return _capacity_ignored(group) or _handed_to_module(group, context.top_blocks("module"))
+        return ignores_changes(group, _CAPACITY_ATTRIBUTES) or handed_to_module(
+            group, context.top_blocks("module"), ("scal",)
+        )
     return any(
         group.name in cloudformation_ids(parameters.value)
         for stack in context.module_of_kind("AWS::CloudFormation::Stack")
@@ -240,38 +242,6 @@ def _texts(node: Node) -> Iterator[str]:
         for entry in node.entries:
             yield entry.key
             yield from _texts(entry.value)
-
-
-def _capacity_ignored(group: Resource) -> bool:
-    """``lifecycle { ignore_changes = [desired_capacity] }``: scaled outside Terraform."""
-    for match in group.find("lifecycle.ignore_changes"):
-        value = match.value
-        if isinstance(value, ExpressionNode) and value.text.strip() == "all":
-            return True
-        items = value.items if isinstance(value, SequenceNode) else ()
-        names = {item.text if isinstance(item, ExpressionNode) else text(item) for item in items}
-        if names & _CAPACITY_ATTRIBUTES:
-            return True
-    return False
-
-
-def _handed_to_module(group: Resource, blocks: Iterable[TopBlock]) -> bool:
-    """A module call that is given this group and looks like it sets up scaling."""
-    for block in blocks:
-        entry = block.entry
-        if entry.key != "module" or not isinstance(entry.value, MappingNode):
-            continue
-        if group.name not in terraform_names(entry.value, group.kind):
-            continue
-        words = [*entry.labels, text(entry.value.get("source")) or ""]
-        words += [item.key for item in entry.value.entries]
-        if any("scal" in word.lower() for word in words):
-            return True
-    return False
-
-
-# ---------------------------------------------------------------------------
-# The fix: a target tracking policy on average CPU
 
 
 def _fix(group: Resource, context: Context) -> Fix:

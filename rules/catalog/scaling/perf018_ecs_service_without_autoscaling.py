@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Scope, Severity, Violation, rule
 from iacperf.rules.edits import Block, NewResource, Raw, Value, insert_resources_after
+from iacperf.rules.lifecycle import SCALING_WORDS, handed_to_module, ignores_changes
 from iacperf.rules.model import (
     Entry,
-    ExpressionNode,
     Format,
-    MappingNode,
     Node,
     Resource,
-    SequenceNode,
     Syntax,
-    TopBlock,
 )
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import number, text
@@ -135,7 +132,8 @@ def ecs_service_without_autoscaling(resource: Resource, context: Context) -> Ite
     if desired is not None and number(desired) == 0:
         return
     if resource.format is Format.TERRAFORM and (
-        _count_ignored(resource) or _scaling_module(resource, context.top_blocks("module"))
+        ignores_changes(resource, ("desired_count",))
+        or handed_to_module(resource, context.top_blocks("module"), SCALING_WORDS)
     ):
         return
     targets = context.module_of_kind(keys.target_kind)
@@ -175,38 +173,6 @@ def _names_other_service(node: Node, service: Resource, context: Context) -> boo
         return bool(terraform_names(node, service.kind) - {service.name})
     services = {r.name for r in context.module_of_kind(service.kind)}
     return bool((cloudformation_ids(node) & services) - {service.name})
-
-
-def _count_ignored(service: Resource) -> bool:
-    """``lifecycle { ignore_changes = [desired_count] }``: the count is managed elsewhere."""
-    for match in service.find("lifecycle.ignore_changes"):
-        value = match.value
-        if isinstance(value, ExpressionNode) and value.text.strip() == "all":
-            return True
-        items = value.items if isinstance(value, SequenceNode) else ()
-        names = {item.text if isinstance(item, ExpressionNode) else text(item) for item in items}
-        if "desired_count" in names:
-            return True
-    return False
-
-
-def _scaling_module(service: Resource, blocks: Iterable[TopBlock]) -> bool:
-    """A module call that is handed this service and looks like it sets up auto scaling."""
-    for block in blocks:
-        entry = block.entry
-        if entry.key != "module" or not isinstance(entry.value, MappingNode):
-            continue
-        if service.name not in terraform_names(entry.value, service.kind):
-            continue
-        words = [*entry.labels, text(entry.value.get("source")) or ""]
-        words += [item.key for item in entry.value.entries]
-        if any("autoscal" in word.lower() or "scaling" in word.lower() for word in words):
-            return True
-    return False
-
-
-# ---------------------------------------------------------------------------
-# Fix: a scalable target and a target-tracking policy after the service.
 
 
 def _fix(service: Resource, context: Context, keys: _Keys) -> Fix:
