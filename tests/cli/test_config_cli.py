@@ -196,3 +196,27 @@ def test_bad_max_file_size_flag_is_a_usage_error(tmp_path: Path) -> None:
     done = run("check", "--max-file-size", "1.5M", ".", cwd=root)
     assert done.returncode == 2
     assert "not a positive size (like 5M or 500k): '1.5M'" in done.stderr
+
+
+def test_var_files_from_the_config_resolve_variables(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    infra = tmp_path / "infra"
+    (infra / "env").mkdir(parents=True)
+    (infra / "main.tf").write_text(
+        'variable "type" {\n  default = "gp3"\n}\n\n'
+        'resource "aws_ebs_volume" "data" {\n'
+        '  availability_zone = "eu-west-1a"\n'
+        "  size              = 100\n"
+        "  type              = var.type\n"
+        "}\n"
+    )
+    (infra / "env" / "prod.tfvars").write_text('type = "gp2"\n')
+    assert (
+        findings(run("check", "--format", "json", "--select", "PERF019", "infra", cwd=tmp_path))
+        == []
+    )
+    (tmp_path / ".iacperf.yaml").write_text("var_files: [infra/env/prod.tfvars]\n")
+    done = run("check", "--format", "json", "--select", "PERF019", "infra", cwd=tmp_path)
+    assert findings(done) == [(os.path.join("infra", "main.tf"), "PERF019", "warning")]
+    (finding,) = json.loads(done.stdout)["findings"]
+    assert finding["related"][0]["path"] == os.path.join("infra", "env", "prod.tfvars")
