@@ -13,7 +13,6 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
-from typing import Any
 
 from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
@@ -36,7 +35,7 @@ from iacperf.server.module_calls import (
     local_calls,
     module_templates,
 )
-from iacperf.server.resolve import Resolver, TerraformScope, origins
+from iacperf.server.resolve import Resolver, TerraformScope, Value, origins
 from iacperf.server.rule_memo import RuleMemo
 
 
@@ -263,7 +262,7 @@ def _module_call_findings(
 
 def _check_call(
     call: ModuleCall,
-    bindings: dict[str, Any],
+    bindings: dict[str, Value],
     module: Sequence[Template],
     by_kind: dict[tuple[Format, str], tuple[Rule, ...]],
     selection: Selection,

@@ -24,18 +24,20 @@ from iacperf.rules.model import (
     ExpressionNode,
     Format,
     MappingNode,
+    Node,
     Resolved,
     Resource,
     SourceRange,
     Template,
 )
+from iacperf.rules.values import text
 from iacperf.server.resolve import (
     TerraformScope,
-    _literal,
-    _load_template,
-    _resolve_terraform,
-    _terraform_scope,
-    _Value,
+    Value,
+    literal,
+    load_template,
+    resolve_terraform,
+    terraform_scope,
 )
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
@@ -62,17 +64,16 @@ def local_calls(group: Sequence[Template]) -> Iterator[ModuleCall]:
             if entry.key != "module" or not entry.is_block or len(entry.labels) != 1:
                 continue
             assert isinstance(entry.value, MappingNode)
-            source = entry.value.get("source")
-            value = getattr(source.value, "value", None) if source is not None else None
-            if not isinstance(value, str) or not value.startswith(_LOCAL):
+            value = text(entry.value.get("source"))
+            if value is None or not value.startswith(_LOCAL):
                 continue
             folder = os.path.normpath(os.path.join(os.path.dirname(template.path), value))
             yield ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder)
 
 
-def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, _Value]:
+def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, Value]:
     """The module's variables the call sets to a value the caller makes known."""
-    bound: dict[str, _Value] = {}
+    bound: dict[str, Value] = {}
     for argument in call.body.entries:
         if argument.is_block or argument.key in _META_ARGUMENTS:
             continue
@@ -83,20 +84,20 @@ def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, _
 
 
 def bound_resources(
-    call: ModuleCall, bindings: dict[str, _Value], module: Sequence[Template]
+    call: ModuleCall, bindings: dict[str, Value], module: Sequence[Template]
 ) -> tuple[list[Resource], list[Resource]]:
     """The module's resources resolved with ``bindings``, and among them those that use
     one of them (the rest are the module's own business)."""
     if not bindings:
         return [], []
-    scope = _terraform_scope(module, ())
+    scope = terraform_scope(module, ())
     scope.variables.update(bindings)
     bound = {f"var:{name}" for name in bindings}
     everything, affected = [], []
     for template in module:
         for resource in template.resources:
             used: set[str] = set()
-            result = _resolve_terraform(resource, scope, used)
+            result = resolve_terraform(resource, scope, used)
             everything.append(result)
             if used & bound and any(item.path == call.caller.path for item in result.resolved):
                 affected.append(result)
@@ -104,7 +105,7 @@ def bound_resources(
 
 
 def call_key(
-    call: ModuleCall, bindings: dict[str, _Value], module: Sequence[Template]
+    call: ModuleCall, bindings: dict[str, Value], module: Sequence[Template]
 ) -> tuple[object, ...]:
     """What a call's findings depend on (beside the rule selection): the same objects
     give the same findings."""
@@ -114,17 +115,16 @@ def call_key(
     return (call.caller.path, call.label, id(call.body), tuple(id(t) for t in module), values)
 
 
-def _argument_value(call: ModuleCall, node: object, caller_scope: TerraformScope) -> _Value | None:
+def _argument_value(call: ModuleCall, node: Node, caller_scope: TerraformScope) -> Value | None:
     description = f'argument of module "{call.label}"'
     if isinstance(node, ExpressionNode):
         known = caller_scope.expression(node, set())
         if known is None:
             return None
         where = node.range.shifted(call.line_offset)
-        return _Value(known.node, description, call.caller.path, where, known.exact)
-    if _literal(node):  # type: ignore[arg-type]
-        where = node.range.shifted(call.line_offset)  # type: ignore[attr-defined]
-        return _Value(node, description, call.caller.path, where)  # type: ignore[arg-type]
+        return Value(known.node, description, call.caller.path, where, known.exact)
+    if literal(node):
+        return Value(node, description, call.caller.path, node.range.shifted(call.line_offset))
     return None
 
 
@@ -180,5 +180,5 @@ def module_templates(folder: str, known: dict[str, list[Template]]) -> list[Temp
         names = sorted(os.listdir(folder))
     except OSError:
         return []
-    loaded = (_load_template(os.path.join(folder, n)) for n in names if n.endswith(".tf"))
+    loaded = (load_template(os.path.join(folder, n)) for n in names if n.endswith(".tf"))
     return [t for t in loaded if t is not None]

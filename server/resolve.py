@@ -48,7 +48,7 @@ TemplateLoader = Callable[[str], "Template | None"]
 
 
 @dataclass(frozen=True, slots=True)
-class _Value:
+class Value:
     """A known literal and where it is written (``range`` absolute in ``path``)."""
 
     node: Node  # ScalarNode, or a SequenceNode of ScalarNodes
@@ -58,7 +58,7 @@ class _Value:
     exact: bool = True  # False: made from it (a string interpolating it)
 
 
-def _literal(node: Node | None) -> bool:
+def literal(node: Node | None) -> bool:
     if isinstance(node, ScalarNode):
         return node.value is not None
     return isinstance(node, SequenceNode) and all(
@@ -66,11 +66,11 @@ def _literal(node: Node | None) -> bool:
     )
 
 
-def _resolved(use: SourceRange, value: _Value) -> Resolved:
+def _resolved(use: SourceRange, value: Value) -> Resolved:
     return Resolved(use, value.description, value.path, value.range, value.exact)
 
 
-def _at(value: _Value, use: SourceRange) -> Node:
+def _at(value: Value, use: SourceRange) -> Node:
     """The value, placed where it is used."""
     node = value.node
     if isinstance(node, SequenceNode):
@@ -84,11 +84,11 @@ def _at(value: _Value, use: SourceRange) -> Node:
 
 @dataclass
 class TerraformScope:
-    variables: dict[str, _Value] = field(default_factory=dict)
+    variables: dict[str, Value] = field(default_factory=dict)
     #: local name -> (its node, the file, the line offset of its ``locals`` block)
     locals: dict[str, tuple[Node, str, int]] = field(default_factory=dict)
 
-    def value(self, kind: str, name: str, used: set[str], depth: int = 0) -> _Value | None:
+    def value(self, kind: str, name: str, used: set[str], depth: int = 0) -> Value | None:
         used.add(f"{kind}:{name}")
         if kind == "var":
             return self.variables.get(name)
@@ -96,14 +96,14 @@ class TerraformScope:
         if found is None or depth > _DEPTH:
             return None
         node, path, offset = found
-        if _literal(node):
+        if literal(node):
             where = node.range.shifted(offset)
-            return _Value(node, f'local "{name}"', path, where)
+            return Value(node, f'local "{name}"', path, where)
         if isinstance(node, ExpressionNode):
             return self.expression(node, used, depth + 1)
         return None
 
-    def expression(self, node: ExpressionNode, used: set[str], depth: int = 0) -> _Value | None:
+    def expression(self, node: ExpressionNode, used: set[str], depth: int = 0) -> Value | None:
         """The literal ``node`` evaluates to: a reference, or a string that interpolates
         references only. ``used`` receives the names looked up."""
         whole = _REFERENCE.fullmatch(node.text)
@@ -114,7 +114,7 @@ class TerraformScope:
             return None
         body = text[1:-1]
         parts: list[str] = []
-        first: _Value | None = None
+        first: Value | None = None
         done = 0
         for match in _INTERPOLATION.finditer(body):
             found = self.value(match.group(1), match.group(2), used, depth)
@@ -128,7 +128,7 @@ class TerraformScope:
         if first is None or "${" in joined or "%{" in joined or "\\" in joined:
             return None  # other interpolations, directives or escapes: not a plain literal
         made = ScalarNode(node.range, joined, '"')
-        return _Value(made, first.description, first.path, first.range, exact=False)
+        return Value(made, first.description, first.path, first.range, exact=False)
 
 
 def _scalar_text(node: ScalarNode) -> str:
@@ -137,16 +137,16 @@ def _scalar_text(node: ScalarNode) -> str:
     return str(node.value)
 
 
-def _terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -> TerraformScope:
+def terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -> TerraformScope:
     scope = TerraformScope()
     declared: set[str] = set()
     for template in group:
         for variable in template.variables:
             declared.add(variable.name)
             default = variable.default
-            if default is not None and _literal(default.value):
+            if default is not None and literal(default.value):
                 where = default.value.range.shifted(variable.line_offset)
-                scope.variables[variable.name] = _Value(
+                scope.variables[variable.name] = Value(
                     default.value, f'default of variable "{variable.name}"', template.path, where
                 )
         for block in template.blocks:
@@ -159,10 +159,10 @@ def _terraform_scope(group: Sequence[Template], var_files: Sequence[Template]) -
         name = os.path.basename(template.path)
         for block in template.blocks:
             entry = block.entry
-            if entry.is_block or entry.key not in declared or not _literal(entry.value):
+            if entry.is_block or entry.key not in declared or not literal(entry.value):
                 continue
             where = entry.value.range.shifted(block.line_offset)
-            scope.variables[entry.key] = _Value(entry.value, name, template.path, where)
+            scope.variables[entry.key] = Value(entry.value, name, template.path, where)
     return scope
 
 
@@ -180,7 +180,7 @@ def _tfvars_order(template: Template) -> tuple[int, str]:
     return rank, name
 
 
-def _resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str]) -> Resource:
+def resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str]) -> Resource:
     found: list[Resolved] = []
 
     def visit(node: Node) -> Node:
@@ -205,17 +205,17 @@ def _resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str]
 @dataclass
 class _CloudFormationScope:
     path: str
-    parameters: dict[str, _Value] = field(default_factory=dict)
+    parameters: dict[str, Value] = field(default_factory=dict)
     mappings: MappingNode | None = None
     conditions: MappingNode | None = None
     _decided: dict[str, bool | None] = field(default_factory=dict)
 
     used: set[str] = field(default_factory=set)  # what lookups read, see ``_ModuleState``
 
-    def scalar(self, node: Node) -> _Value | None:
+    def scalar(self, node: Node) -> Value | None:
         """A known scalar: a literal, a parameter default, a map lookup."""
         if isinstance(node, ScalarNode) and node.value is not None:
-            return _Value(node, "", self.path, node.range)
+            return Value(node, "", self.path, node.range)
         if not isinstance(node, IntrinsicNode):
             return None
         if node.function == "Ref" and isinstance(node.argument, ScalarNode):
@@ -225,7 +225,7 @@ class _CloudFormationScope:
             return self.find_in_map(node.argument)
         return None
 
-    def find_in_map(self, argument: Node) -> _Value | None:
+    def find_in_map(self, argument: Node) -> Value | None:
         self.used.add("mappings")
         if self.mappings is None or not isinstance(argument, SequenceNode):
             return None
@@ -245,9 +245,9 @@ class _CloudFormationScope:
             if entry is None:
                 return None
             node = entry.value
-        if not _literal(node):
+        if not literal(node):
             return None
-        return _Value(node, f"Mappings {'.'.join(names)}", self.path, node.range)
+        return Value(node, f"Mappings {'.'.join(names)}", self.path, node.range)
 
     def condition(self, name: str, depth: int = 0) -> bool | None:
         self.used.add("conditions")
@@ -297,7 +297,7 @@ def _cloudformation_scope(template: Template) -> _CloudFormationScope:
             if default is None or listed or not isinstance(default.value, ScalarNode):
                 continue
             if default.value.value is not None:
-                scope.parameters[entry.key] = _Value(
+                scope.parameters[entry.key] = Value(
                     default.value,
                     f'default of parameter "{entry.key}"',
                     template.path,
@@ -411,7 +411,7 @@ class Resolver:
 
     def __init__(self, load: TemplateLoader | None = None) -> None:
         self._modules: dict[tuple[str, ...], _ModuleState] = {}
-        self._load = load or _load_template
+        self._load = load or load_template
         self._inputs: dict[int, tuple[Template, tuple[object, ...]]] = {}
         #: Findings of local module calls by what they depend on (see the engine); the
         #: value keeps those objects alive, so their ids stay theirs.
@@ -504,7 +504,7 @@ def _changes(
     return {"*"}
 
 
-def _same_value(a: _Value | None, b: _Value | None) -> bool:
+def _same_value(a: Value | None, b: Value | None) -> bool:
     if a is None or b is None:
         return a is b
     return a.node is b.node and (a.path, a.range, a.description) == (b.path, b.range, b.description)
@@ -515,14 +515,14 @@ def _scope_of(
 ) -> TerraformScope | _CloudFormationScope:
     if group and group[0].format is Format.CLOUDFORMATION:
         return _cloudformation_scope(group[0])
-    return _terraform_scope(group, var_files)
+    return terraform_scope(group, var_files)
 
 
 def _resolve(
     resource: Resource, scope: TerraformScope | _CloudFormationScope, used: set[str]
 ) -> Resource:
     if isinstance(scope, TerraformScope):
-        return _resolve_terraform(resource, scope, used)
+        return resolve_terraform(resource, scope, used)
     return _resolve_cloudformation(resource, scope, used)
 
 
@@ -543,7 +543,7 @@ def _same(old: Sequence[object], new: Sequence[object]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 
-def _load_template(path: str) -> Template | None:
+def load_template(path: str) -> Template | None:
     """A configured var file, read and parsed (cached by size and modification time)."""
     try:
         stat = os.stat(path)

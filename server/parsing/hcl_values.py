@@ -119,7 +119,8 @@ def _element(text: str, opener: str, cache: ValueCache, nodes: bool) -> _Element
     key = (opener, text)
     if key in cache.elements:
         element = cache.elements[key]
-        if element is None or nodes <= (not element.references_only):
+        # A references-only element serves only callers that need no nodes.
+        if element is None or not (nodes and element.references_only):
             return element
     if not nodes and opener == "{" and text.count("\n") >= BIG_LINES:
         # As an attribute: an object element "key = value" with a plain name as key has
