@@ -122,7 +122,9 @@ def _argument_value(call: ModuleCall, node: Node, caller_scope: TerraformScope) 
         if known is None:
             return None
         where = node.range.shifted(call.line_offset)
-        return Value(known.node, description, call.caller.path, where, known.exact)
+        # Made from the caller's variables: a fix must not write a literal over the
+        # reference, so it stays advice.
+        return Value(known.node, description, call.caller.path, where, exact=False)
     if literal(node):
         return Value(node, description, call.caller.path, node.range.shifted(call.line_offset))
     return None

@@ -301,3 +301,18 @@ def test_arguments_the_caller_cannot_know_stay_silent(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(CALLER.replace('"db.m4.large"', "var.unknown"))
     selection = Selection(select=frozenset({"PERF024", "PERF023"}))
     assert scan([str(tmp_path / "main.tf")], selection).findings == []
+
+
+def test_an_argument_from_the_callers_variable_gets_advice_not_an_edit(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)
+    caller = (
+        CALLER.replace('"db.m4.large"', "var.class")
+        + 'variable "class" {\n  default = "db.m4.large"\n}\n'
+    )
+    (tmp_path / "main.tf").write_text(caller)
+    (finding,) = scan(
+        [str(tmp_path / "main.tf")], Selection(select=frozenset({"PERF024"}))
+    ).findings
+    assert (finding.range.start.line, finding.resource) == (2, "module.db.aws_db_instance.main")
+    assert finding.fix is not None and finding.fix.edits == ()
