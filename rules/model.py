@@ -201,6 +201,10 @@ class Resource:
     newline: str = "\n"
     #: Values the engine resolved in ``body`` (variables, locals, parameters, mappings).
     resolved: tuple[Resolved, ...] = ()
+    #: CloudFormation: the resource once per value the ``AllowedValues`` of a parameter
+    #: without a ``Default`` permit (it references such a parameter). The engine reports
+    #: only what a rule finds for every one of them.
+    variants: tuple[Resource, ...] = ()
 
     @property
     def address(self) -> str:

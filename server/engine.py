@@ -318,8 +318,31 @@ def _selection_key(selection: Selection) -> tuple[object, ...]:
 
 
 def _check(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:
+    if resource.variants:
+        found = _on_every_variant(r, resource.variants, context)
+        return _place(r, selection, resource_default=resource.variants[0], found=found)
     violations = list(r.check_resource(resource, context))
     return _place(r, selection, resource_default=resource, found=violations)
+
+
+def _on_every_variant(r: Rule, variants: Sequence[Resource], context: Context) -> list[Violation]:
+    """What ``r`` finds at the same place on every variant (one per allowed value of a
+    parameter without a default): a value that might be good is not reported. The
+    violations are the first variant's; a message that names its value says the others
+    are alike."""
+    first, *others = (list(r.check_resource(v, context)) for v in variants)
+    kept = []
+    for violation in first:
+        alike = [next((o for o in run if o.range == violation.range), None) for run in others]
+        if any(o is None for o in alike):
+            continue
+        if any(o is not None and o.message != violation.message for o in alike):
+            where = next(origins(variants[0], violation.range), None)
+            source = where.description if where is not None else "the allowed parameter values"
+            message = f"{violation.message}; so does every other value in {source}"
+            violation = replace(violation, message=message)
+        kept.append(violation)
+    return kept
 
 
 def _for_rule(context: Context, r: Rule, selection: Selection) -> Context:

@@ -5,7 +5,9 @@ Terraform: ``var.x`` (the variable's default, overridden by ``terraform.tfvars``
 wins, as Terraform does), ``local.x`` (followed through other locals and variables) and
 strings that interpolate only those (``"logs-${var.env}"``). CloudFormation: ``!Ref`` of
 a parameter with a default, ``!FindInMap`` with known keys, ``!If`` on a condition that
-evaluates statically (``!Equals`` of known values, ``!Not``, ``!And``, ``!Or``).
+evaluates statically (``!Equals`` of known values, ``!Not``, ``!And``, ``!Or``). A parameter
+without a default but with ``AllowedValues`` makes the resource's ``variants``: one per
+allowed value (the engine keeps a finding only when every variant has it).
 
 A resolved value replaces the reference in the resource's body, at the reference's place
 (so findings land on the use), and ``Resource.resolved`` says where it came from. Anything
@@ -43,6 +45,9 @@ from iacperf.rules.model import (
 _REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
 _INTERPOLATION = re.compile(r"\$\{\s*(var|local)\.([A-Za-z_][\w-]*)\s*\}")
 _DEPTH = 8  # locals referring to locals: enough for real code, bounded for cycles
+#: At most this many variants per resource (allowed values of all the parameters it
+#: references, multiplied); beyond that the values stay unknown.
+_VARIANTS = 16
 
 TemplateLoader = Callable[[str], "Template | None"]
 
@@ -206,6 +211,8 @@ def resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str])
 class _CloudFormationScope:
     path: str
     parameters: dict[str, Value] = field(default_factory=dict)
+    #: Parameters without a default, by name: each value their ``AllowedValues`` permit.
+    allowed: dict[str, tuple[Value, ...]] = field(default_factory=dict)
     mappings: MappingNode | None = None
     conditions: MappingNode | None = None
     _decided: dict[str, bool | None] = field(default_factory=dict)
@@ -232,11 +239,14 @@ class _CloudFormationScope:
         if len(argument.items) != 3:
             return None
         names: list[str] = []
+        keyed_by = ""  # a key that is one of several allowed values: no single place to edit
         for item in argument.items:
             key = self.scalar(item)
             if key is None or not isinstance(key.node, ScalarNode):
                 return None
             names.append(_scalar_text(key.node))
+            if not key.exact:
+                keyed_by = f", keyed by {key.description}"
         node: Node = self.mappings
         for name in names:
             if not isinstance(node, MappingNode):
@@ -247,7 +257,8 @@ class _CloudFormationScope:
             node = entry.value
         if not literal(node):
             return None
-        return Value(node, f"Mappings {'.'.join(names)}", self.path, node.range)
+        description = f"Mappings {'.'.join(names)}{keyed_by}"
+        return Value(node, description, self.path, node.range, exact=not keyed_by)
 
     def condition(self, name: str, depth: int = 0) -> bool | None:
         self.used.add("conditions")
@@ -294,6 +305,10 @@ def _cloudformation_scope(template: Template) -> _CloudFormationScope:
             default = entry.value.get("Default")
             kind = entry.value.get("Type")
             listed = isinstance(kind, Entry) and "List" in str(getattr(kind.value, "value", ""))
+            if default is None and not listed:
+                allowed = _allowed_values(entry.key, entry.value, template.path)
+                if allowed:
+                    scope.allowed[entry.key] = allowed
             if default is None or listed or not isinstance(default.value, ScalarNode):
                 continue
             if default.value.value is not None:
@@ -310,17 +325,35 @@ def _cloudformation_scope(template: Template) -> _CloudFormationScope:
     return scope
 
 
+def _allowed_values(name: str, parameter: MappingNode, path: str) -> tuple[Value, ...]:
+    """The values a parameter's ``AllowedValues`` permit (none unless all are literals);
+    each one says it comes from there, and is not exact: no single place to edit."""
+    entry = parameter.get("AllowedValues")
+    kind = parameter.get("Type")
+    if isinstance(kind, Entry) and str(getattr(kind.value, "value", "")).startswith("AWS::"):
+        return ()  # AWS::SSM::Parameter::Value<...> holds a parameter's name, not the value
+    if entry is None or not isinstance(entry.value, SequenceNode):
+        return ()
+    items = entry.value.items
+    if not items or not all(isinstance(i, ScalarNode) and i.value is not None for i in items):
+        return ()
+    description = f'AllowedValues of parameter "{name}"'
+    return tuple(Value(i, description, path, entry.range, exact=False) for i in items)
+
+
 def _resolve_cloudformation(
     resource: Resource, scope: _CloudFormationScope, used: set[str]
 ) -> Resource:
     found: list[Resolved] = []
     scope.used = used
+    open_names: set[str] = set()  # parameters known only by their AllowedValues
 
     def visit(node: Node) -> Node:
         if isinstance(node, IntrinsicNode):
             if node.function in ("Ref", "Fn::FindInMap"):
                 value = scope.scalar(node)
                 if value is None:
+                    open_names.update(_refs(node) & scope.allowed.keys())
                     return node
                 found.append(_resolved(node.range, value))
                 return _at(value, node.range)
@@ -336,14 +369,49 @@ def _resolve_cloudformation(
         return _rebuild(node, visit)
 
     node = visit(resource.node)
-    if not found and node is resource.node:
+    variants = _variants(resource, scope, sorted(open_names))
+    if not found and node is resource.node and not variants:
         return resource
     assert isinstance(node, MappingNode)
     properties = node.get("Properties")
     body = properties.value if properties is not None else resource.body
     if not isinstance(body, MappingNode):
         body = resource.body
-    return replace(resource, body=body, node=node, resolved=tuple(found))
+    return replace(resource, body=body, node=node, resolved=tuple(found), variants=variants)
+
+
+def _refs(node: Node) -> set[str]:
+    """The names ``!Ref`` reads anywhere in ``node``."""
+    if isinstance(node, IntrinsicNode):
+        if node.function == "Ref" and isinstance(node.argument, ScalarNode):
+            return {str(node.argument.value)}
+        return _refs(node.argument)
+    if isinstance(node, SequenceNode):
+        return set().union(*(_refs(item) for item in node.items))
+    return set()
+
+
+def _variants(
+    resource: Resource, scope: _CloudFormationScope, names: Sequence[str]
+) -> tuple[Resource, ...]:
+    """``resource`` resolved once per combination of the allowed values of ``names``."""
+    if not names:
+        return ()
+    combinations: list[dict[str, Value]] = [{}]
+    for name in names:
+        combinations = [{**c, name: v} for c in combinations for v in scope.allowed[name]]
+        if len(combinations) > _VARIANTS:
+            return ()
+    variants = []
+    for binding in combinations:
+        bound = _CloudFormationScope(
+            scope.path,
+            parameters={**scope.parameters, **binding},
+            mappings=scope.mappings,
+            conditions=scope.conditions,
+        )
+        variants.append(_resolve_cloudformation(resource, bound, set()))
+    return tuple(variants)
 
 
 def _condition_false(
@@ -495,6 +563,10 @@ def _changes(
     if isinstance(old, _CloudFormationScope) and isinstance(new, _CloudFormationScope):
         for name in old.parameters.keys() | new.parameters.keys():
             if not _same_value(old.parameters.get(name), new.parameters.get(name)):
+                changed.add(f"param:{name}")
+        for name in old.allowed.keys() | new.allowed.keys():
+            before, after = old.allowed.get(name, ()), new.allowed.get(name, ())
+            if len(before) != len(after) or not all(map(_same_value, before, after)):
                 changed.add(f"param:{name}")
         if old.mappings is not new.mappings:
             changed.add("mappings")

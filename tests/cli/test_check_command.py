@@ -298,3 +298,38 @@ def test_whole_corpus_scans_without_a_traceback() -> None:
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     report = json.loads(done.stdout)
     assert report["summary"]["files"] > 3000
+
+
+ALLOWED_CFN = """\
+Parameters:
+  Size:
+    Type: String
+    AllowedValues: [m4.large, c4.large]
+  Mixed:
+    Type: String
+    AllowedValues: [m4.large, m7i.large]
+Resources:
+  Old:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref Size
+  Either:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref Mixed
+"""
+
+
+def test_a_parameter_whose_every_allowed_value_is_bad_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "t.yaml").write_text(ALLOWED_CFN)
+    done = run("check", "--format", "json", "--select", "PERF001", "t.yaml", cwd=tmp_path)
+    assert done.stderr == ""
+    (finding,) = json.loads(done.stdout)["findings"]  # not Either: m7i.large is fine
+    assert (finding["resource"], finding["range"]["start"]["line"]) == ("Old", 11)
+    assert [(r["message"], r["range"]["start"]["line"]) for r in finding["related"]] == [
+        ('the value comes from AllowedValues of parameter "Size"', 3)
+    ]
+    assert finding["fix"]["applicability"] == "display-only" and finding["fix"]["edits"] == []
+    # --fix has nothing to apply: the template is left as it is.
+    run("check", "--fix", "--select", "PERF001", "t.yaml", cwd=tmp_path)
+    assert (tmp_path / "t.yaml").read_text() == ALLOWED_CFN

@@ -316,3 +316,100 @@ def test_an_argument_from_the_callers_variable_gets_advice_not_an_edit(tmp_path:
     ).findings
     assert (finding.range.start.line, finding.resource) == (2, "module.db.aws_db_instance.main")
     assert finding.fix is not None and finding.fix.edits == ()
+
+
+ALLOWED = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  AllOld:
+    Type: String
+    AllowedValues: [m4.large, c4.xlarge]
+  OneGood:
+    Type: String
+    AllowedValues:
+      - m4.large
+      - m7i.large
+  WithDefault:
+    Type: String
+    Default: m7i.large
+    AllowedValues: [m4.large, c4.large]
+  Volume:
+    Type: String
+    AllowedValues: [gp2]
+Resources:
+  Old:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref AllOld
+  Mixed:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref OneGood
+  Defaulted:
+    Type: AWS::EC2::Instance
+    Properties:
+      InstanceType: !Ref WithDefault
+  Disk:
+    Type: AWS::EC2::Volume
+    Properties:
+      AvailabilityZone: eu-west-1a
+      Size: 10
+      VolumeType: !Ref Volume
+"""
+PREVIOUS = Selection(select=frozenset({"PERF001", "PERF019"}))
+
+
+def test_a_value_every_allowed_value_makes_bad_is_reported_as_advice() -> None:
+    found = _lint({"t.yaml": ALLOWED}, PREVIOUS)
+    assert [(f.code, f.resource, f.range.start.line) for f in found] == [
+        ("PERF001", "Old", 21),
+        ("PERF019", "Disk", 35),
+    ]
+    old, disk = found
+    # m4.large and c4.xlarge get different messages: the first one's, saying so.
+    assert old.message.startswith("EC2 instance type m4.large is previous generation")
+    assert old.message.endswith('so does every other value in AllowedValues of parameter "AllOld"')
+    assert disk.message == "EBS volume type is gp2; use gp3"  # the same for every value
+    for finding, line in ((old, 4), (disk, 16)):
+        (related,) = finding.related
+        assert related.message.startswith("the value comes from AllowedValues of parameter")
+        assert (related.path, related.range.start.line) == ("t.yaml", line)
+        # Nothing single to edit: advice, never an edit.
+        assert finding.fix is not None and finding.fix.edits == ()
+        assert finding.fix.applicability is Applicability.DISPLAY_ONLY
+
+
+def test_one_good_allowed_value_gives_no_finding_and_a_default_wins() -> None:
+    found = _lint({"t.yaml": ALLOWED}, PREVIOUS)
+    assert {f.resource for f in found}.isdisjoint({"Mixed", "Defaulted"})
+    # The default decides: a bad default is reported as the default, with its edit.
+    bad_default = ALLOWED.replace("Default: m7i.large", "Default: m4.large")
+    (defaulted,) = [
+        f for f in _lint({"t.yaml": bad_default}, PREVIOUS) if f.resource == "Defaulted"
+    ]
+    assert [r.message for r in defaulted.related] == [
+        'the value comes from default of parameter "WithDefault"'
+    ]
+    assert defaulted.fix is not None and defaulted.fix.edits != ()
+
+
+def test_allowed_values_reach_map_keys_and_the_memo_sees_them_change() -> None:
+    text = CFN.replace(
+        "  Unknown:\n    Type: String\n",
+        "  Unknown:\n    Type: String\n    AllowedValues: [prod]\n",
+    )
+    found = _lint({"t.yaml": text})
+    (mapped,) = [f for f in found if f.resource == "NotKnown"]
+    assert [r.message for r in mapped.related] == [
+        "the value comes from Mappings Types.prod.Volume, "
+        'keyed by AllowedValues of parameter "Unknown"'
+    ]
+    assert mapped.fix is not None and mapped.fix.edits == ()
+    memo = RuleMemo()
+    template, parse = parse_text("t.yaml", text)
+    assert template is not None
+    assert "NotKnown" in {f.resource for f in lint([template], GP2, memo=memo)}
+    widened = text.replace("AllowedValues: [prod]", "AllowedValues: [prod, dev]")
+    template, _ = parse_text("t.yaml", widened, parse)
+    assert template is not None
+    assert "NotKnown" not in {f.resource for f in lint([template], GP2, memo=memo)}
