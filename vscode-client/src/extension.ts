@@ -7,7 +7,6 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
   State,
-  TransportKind,
 } from "vscode-languageclient/node";
 
 import { discover, hasIacperf, which } from "./discovery";
@@ -68,7 +67,8 @@ async function start(): Promise<void> {
     return;
   }
   output.appendLine(`Starting ${[found.command, ...found.args].join(" ")} (${found.origin})`);
-  const serverOptions: ServerOptions = { command: found.command, args: found.args, transport: TransportKind.stdio };
+  // No `transport`: stdio all the same, without the `--stdio` flag that `iacperf lsp` rejects.
+  const serverOptions: ServerOptions = { command: found.command, args: found.args };
   const clientOptions: LanguageClientOptions = {
     documentSelector: DOCUMENT_SELECTOR,
     diagnosticCollectionName: SOURCE,

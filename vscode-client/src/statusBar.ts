@@ -44,6 +44,9 @@ export class StatusBar implements vscode.Disposable {
     const findings = count === undefined ? "" : ` ${count} ${count === 1 ? "finding" : "findings"}`;
     this.item.text = `${ICONS[this.state]} iacperf${findings}`;
     this.item.tooltip = `iacperf server: ${this.state}. Click to show its output.`;
+    // Read by screen readers (and the end-to-end test) instead of the icon.
+    const counted = count === undefined ? "" : `, ${findings.trim()} in the active file`;
+    this.item.accessibilityInformation = { label: `iacperf server ${this.state}${counted}` };
     this.item.backgroundColor =
       this.state === "not found" ? new vscode.ThemeColor("statusBarItem.errorBackground") : undefined;
   }
