@@ -72,5 +72,41 @@ UNUSED_SUPPRESSION: Rule = rule(
     fix=FixAvailability.SOMETIMES,
 )(_reported_by_the_engine)
 
-#: Rules that run only when selected by code or name, never by default.
-OPT_IN: frozenset[str] = frozenset({UNUSED_SUPPRESSION.code})
+
+def _reported_for_unknown_values(_: Context) -> Iterator[Violation]:
+    """
+    ## What it does
+    Reports, once per resource and rule, a rule that could not decide because a value it
+    reads is unknown: `var.instance_type` with no default or tfvars value, a CloudFormation
+    parameter without a `Default`, a resource attribute or a function known only when
+    Terraform or CloudFormation runs. The finding names the rule, the attribute and the
+    value, and sits on that value. A rule that reports something on the resource anyway
+    is not repeated here.
+
+    This rule is off by default: `report_unknown: true` in `.iacperf.yaml` (or the
+    editor's `iacperf.reportUnknown` setting, or selecting `PERF901` by code or name)
+    turns it on. Unknown values never produce warnings on their own (DESIGN.md, Values).
+
+    ## Why is this bad?
+    A check that cannot see a value stays silent, and silence reads like a pass. Listing
+    what could not be evaluated shows where a default, a tfvars entry or a literal would
+    let the checks run, and which resources were not really checked.
+
+    ## Fix safety
+    No fix: give the value a default, a tfvars entry or a literal where that is right, or
+    leave it; the finding is information only.
+    """
+    return iter(())
+
+
+UNKNOWN_VALUE: Rule = rule(
+    code="PERF901",
+    name="unknown-value",
+    title="Rule could not be evaluated: a value it reads is unknown",
+    severity=Severity.INFORMATION,
+    terraform=("*",),
+    cloudformation=("*",),
+)(_reported_for_unknown_values)
+
+#: Rules that run only when selected by code or name (or, PERF901, ``report_unknown``).
+OPT_IN: frozenset[str] = frozenset({UNUSED_SUPPRESSION.code, UNKNOWN_VALUE.code})

@@ -8,7 +8,7 @@ import pkgutil
 
 from iacperf.rules import catalog
 from iacperf.rules.api import Rule
-from iacperf.rules.builtin import PARSE_ERROR, UNUSED_SUPPRESSION
+from iacperf.rules.builtin import PARSE_ERROR, UNKNOWN_VALUE, UNUSED_SUPPRESSION
 
 
 @functools.lru_cache(maxsize=1)
@@ -26,8 +26,9 @@ def all_rules() -> tuple[Rule, ...]:
 
 
 def known_rules() -> tuple[Rule, ...]:
-    """The catalog plus the engine's own PERF000 and PERF900, for listing and selection."""
-    return (PARSE_ERROR, *all_rules(), UNUSED_SUPPRESSION)
+    """The catalog plus the engine's own PERF000, PERF900 and PERF901, for listing and
+    selection."""
+    return (PARSE_ERROR, *all_rules(), UNUSED_SUPPRESSION, UNKNOWN_VALUE)
 
 
 def by_code_or_name() -> dict[str, Rule]:

@@ -6,10 +6,41 @@ these helpers return None for "unknown" so that case is hard to forget.
 
 from __future__ import annotations
 
-from iacperf.rules.model import Entry, Node, ScalarNode, SequenceNode
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+from iacperf.rules.model import (
+    Entry,
+    ExpressionNode,
+    IntrinsicNode,
+    Node,
+    ScalarNode,
+    SequenceNode,
+)
 
 _TRUE = {"true", "yes", "on"}
 _FALSE = {"false", "no", "off"}
+_READS: ContextVar[list[Node] | None] = ContextVar("unknown_reads", default=None)
+
+
+@contextmanager
+def unknown_reads() -> Iterator[list[Node]]:
+    """Collects the unknown values (references, functions, intrinsics) these helpers are
+    asked to read while it is open: what kept a rule from deciding (``report_unknown``)."""
+    found: list[Node] = []
+    token = _READS.set(found)
+    try:
+        yield found
+    finally:
+        _READS.reset(token)
+
+
+def _unknown(node: Node | None) -> None:
+    if isinstance(node, (ExpressionNode, IntrinsicNode)):
+        reads = _READS.get()
+        if reads is not None:
+            reads.append(node)
 
 
 def node_of(value: Entry | Node | None) -> Node | None:
@@ -20,6 +51,7 @@ def text(value: Entry | Node | None) -> str | None:
     """The literal string (numbers and booleans as written), or None when unknown."""
     node = node_of(value)
     if not isinstance(node, ScalarNode) or node.value is None:
+        _unknown(node)
         return None
     if isinstance(node.value, bool):
         return "true" if node.value else "false"
@@ -29,6 +61,7 @@ def text(value: Entry | Node | None) -> str | None:
 def number(value: Entry | Node | None) -> float | None:
     node = node_of(value)
     if not isinstance(node, ScalarNode) or isinstance(node.value, bool):
+        _unknown(node)
         return None
     try:
         return float(node.value)  # type: ignore[arg-type]
@@ -40,6 +73,7 @@ def boolean(value: Entry | Node | None) -> bool | None:
     """True/False for a literal boolean (also "true"/"false" strings), else None."""
     node = node_of(value)
     if not isinstance(node, ScalarNode):
+        _unknown(node)
         return None
     if isinstance(node.value, bool):
         return node.value
@@ -56,6 +90,7 @@ def strings(value: Entry | Node | None) -> list[str] | None:
     """A literal list of strings, or None when the list or any item is unknown."""
     node = node_of(value)
     if not isinstance(node, SequenceNode):
+        _unknown(node)
         return None
     items = [text(item) for item in node.items]
     if any(item is None for item in items):

@@ -62,6 +62,7 @@ class Settings:
             severity=dict(self.severity),
             options={code: dict(values) for code, values in self.options.items()},
             var_files=self.var_files,
+            report_unknown=self.report_unknown,
         )
 
     def excludes(self, path: str) -> bool:

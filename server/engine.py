@@ -8,6 +8,7 @@ raises loses only its own findings: the error is reported through ``on_rule_erro
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from itertools import chain
 
 from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
-from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNUSED_SUPPRESSION
+from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNKNOWN_VALUE, UNUSED_SUPPRESSION
 from iacperf.rules.model import (
     Format,
     MappingNode,
@@ -26,6 +27,7 @@ from iacperf.rules.model import (
     Template,
 )
 from iacperf.rules.registry import all_rules
+from iacperf.rules.values import unknown_reads
 from iacperf.server.module_calls import (
     ModuleCall,
     at_the_caller,
@@ -37,6 +39,7 @@ from iacperf.server.module_calls import (
 )
 from iacperf.server.resolve import Resolver, TerraformScope, Value, origins
 from iacperf.server.rule_memo import RuleMemo
+from iacperf.server.unknowns import Explainer, blocked
 
 
 @dataclass(frozen=True)
@@ -79,13 +82,16 @@ class Selection:
     options: dict[str, dict[str, object]] = field(default_factory=dict)
     #: Terraform var files read after terraform.tfvars and *.auto.tfvars (value resolution).
     var_files: tuple[str, ...] = ()
+    #: Report rules that could not decide because a value is unknown (PERF901).
+    report_unknown: bool = False
 
     def enabled(self, rule: Rule) -> bool:
         names = {rule.code, rule.name}
         if names & self.ignore:
             return False
-        if rule.code in OPT_IN:  # PERF900 runs only when selected by code or name
-            return bool(names & self.select)
+        if rule.code in OPT_IN:  # PERF900 and PERF901 run only when selected by code or name
+            asked = self.report_unknown and rule.code == UNKNOWN_VALUE.code
+            return asked or bool(names & self.select)
         return not self.select or bool(names & self.select)
 
     def severity_of(self, rule: Rule) -> Severity:
@@ -156,7 +162,9 @@ def lint(
                     by_folder.setdefault(os.path.dirname(template.path), []).append(template)
         return by_folder
 
+    report_unknown = selection.enabled(UNKNOWN_VALUE)
     for group in _modules(templates):
+        check = functools.partial(_check, explainer=Explainer.of(group) if report_unknown else None)
         context = Context(
             module=resolver.module(group, selection.var_files, _exists),
             blocks=tuple(b for t in group for b in t.blocks),
@@ -179,9 +187,9 @@ def lint(
                 rule_context = _for_rule(context, r, selection)
                 try:
                     if remembered is None:
-                        placed = _check(r, resource, rule_context, selection)
+                        placed = check(r, resource, rule_context, selection)
                     else:
-                        placed = remembered.findings(r, resource, rule_context, selection, _check)
+                        placed = remembered.findings(r, resource, rule_context, selection, check)
                 except Exception as error:  # noqa: BLE001 - one rule must not stop the rest
                     on_rule_error(r, f"{resource.path}: {resource.address}", error)
                     failed = True
@@ -317,7 +325,37 @@ def _selection_key(selection: Selection) -> tuple[object, ...]:
     )
 
 
-def _check(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:
+def _check(
+    r: Rule,
+    resource: Resource,
+    context: Context,
+    selection: Selection,
+    explainer: Explainer | None = None,
+) -> list[Finding]:
+    """What ``r`` finds on ``resource``; with an ``explainer`` (``report_unknown``), a
+    PERF901 finding instead when it found nothing and read an unknown value of it."""
+    if explainer is None:
+        return _run(r, resource, context, selection)
+    with unknown_reads() as reads:
+        placed = _run(r, resource, context, selection)
+    if placed or not reads:
+        return placed
+    unknown = blocked(r, resource.variants[0] if resource.variants else resource, reads, explainer)
+    if unknown is None:
+        return placed
+    where, message = unknown
+    finding = Finding(
+        rule=UNKNOWN_VALUE,
+        severity=selection.severity_of(UNKNOWN_VALUE),
+        message=message,
+        path=resource.path,
+        range=where.shifted(resource.line_offset),
+        resource=resource.address,
+    )
+    return [finding]
+
+
+def _run(r: Rule, resource: Resource, context: Context, selection: Selection) -> list[Finding]:
     if resource.variants:
         found = _on_every_variant(r, resource.variants, context)
         return _place(r, selection, resource_default=resource.variants[0], found=found)

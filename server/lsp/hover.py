@@ -6,16 +6,10 @@ from collections.abc import Sequence
 
 from iacperf.rules.api import Rule
 from iacperf.rules.docgen import first_paragraph, page_url
-from iacperf.rules.model import (
-    ExpressionNode,
-    IntrinsicNode,
-    MappingNode,
-    Node,
-    Resource,
-    SequenceNode,
-)
+from iacperf.rules.model import Resource
 from iacperf.server import __version__
 from iacperf.server.engine import Finding
+from iacperf.server.unknowns import unknown_values
 
 _COMPLIANCE_NAMES = {
     "iso_27001_2022": "ISO/IEC 27001:2022",
@@ -77,7 +71,7 @@ def resource_markdown(
         lines.append("Checked: " + ", ".join(f"{r.code} {r.title}" for r in rules))
     else:
         lines.append("No iacperf rule applies to this resource type.")
-    unknown = sorted(set(_unknown_paths(resource.body, "")))
+    unknown = sorted({path for path, _ in unknown_values(resource.body)})
     if unknown and rules:
         lines += [
             "",
@@ -85,19 +79,6 @@ def resource_markdown(
             "stay silent: " + ", ".join(f"`{p}`" for p in unknown[:12]),
         ]
     return "\n".join(lines)
-
-
-def _unknown_paths(node: Node, prefix: str) -> list[str]:
-    if isinstance(node, (ExpressionNode, IntrinsicNode)):
-        return [prefix or "(value)"]
-    found: list[str] = []
-    if isinstance(node, MappingNode):
-        for entry in node.entries:
-            found += _unknown_paths(entry.value, f"{prefix}.{entry.key}" if prefix else entry.key)
-    elif isinstance(node, SequenceNode):
-        for item in node.items:
-            found += _unknown_paths(item, prefix)
-    return found
 
 
 def _one_line(text: str) -> str:

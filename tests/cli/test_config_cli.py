@@ -220,3 +220,36 @@ def test_var_files_from_the_config_resolve_variables(tmp_path: Path) -> None:
     assert findings(done) == [(os.path.join("infra", "main.tf"), "PERF019", "warning")]
     (finding,) = json.loads(done.stdout)["findings"]
     assert finding["related"][0]["path"] == os.path.join("infra", "env", "prod.tfvars")
+
+
+UNKNOWN_TF = """variable "volume_type" {
+  type = string
+}
+
+resource "aws_ebs_volume" "data" {
+  availability_zone = "eu-west-1a"
+  size              = 100
+  type              = var.volume_type
+}
+"""
+
+
+def test_report_unknown_names_the_rules_a_value_kept_from_deciding(tmp_path: Path) -> None:
+    root = repo(tmp_path, "select: [PERF019]\n")
+    (root / "infra" / "main.tf").write_text(UNKNOWN_TF)
+    quiet = run("check", "--format", "json", "infra", cwd=root)
+    assert (quiet.returncode, findings(quiet), quiet.stderr) == (0, [], "")
+
+    (root / ".iacperf.yaml").write_text("select: [PERF019]\nreport_unknown: true\n")
+    done = run("check", "--format", "json", "infra", cwd=root)
+    assert done.stderr == ""
+    (finding,) = json.loads(done.stdout)["findings"]
+    assert (finding["code"], finding["severity"], finding["range"]["start"]["line"]) == (
+        "PERF901",
+        "information",
+        7,
+    )
+    assert finding["message"] == (
+        "PERF019 (EBS gp2 volume (migrate to gp3)) could not be evaluated: "
+        "`type` is `var.volume_type`, a variable without a default or tfvars value"
+    )

@@ -187,3 +187,36 @@ async def test_scope_workspace_reports_files_that_are_not_open(shared: Client, w
     await shared.settles(other.as_uri(), None, both(shared), after=seen)
     seen = configure(shared, {"scope": "openFiles"})
     await shared.settles(other.as_uri(), None, [], after=seen)
+
+
+UNKNOWN_TF = """\
+variable "volume_type" {
+  type = string
+}
+
+resource "aws_ebs_volume" "data" {
+  size = 100
+  type = var.volume_type
+}
+"""
+
+
+async def test_report_unknown_in_the_editor_names_the_blocked_rules(
+    shared: Client, ws: Path
+) -> None:
+    path = ws / "main.tf"
+    path.write_text(UNKNOWN_TF)
+    uri = shared.open(path, UNKNOWN_TF)
+    await shared.settles(uri, 1, [])  # off by default: nothing
+
+    seen = configure(shared, {"reportUnknown": True, "select": ["PERF019", "PERF021"]})
+    where = shared.span(UNKNOWN_TF, 6, "var.volume_type")
+    found = await shared.settles(
+        uri, 1, [expect("PERF901", where), expect("PERF901", where)], after=seen
+    )
+    assert {d.severity for d in found} == {types.DiagnosticSeverity.Information}
+    assert sorted(d.message.split(" ")[0] for d in found) == ["PERF019", "PERF021"]
+    assert all("`var.volume_type`, a variable without a default" in d.message for d in found)
+
+    seen = configure(shared, {"reportUnknown": False})
+    await shared.settles(uri, 1, [], after=seen)

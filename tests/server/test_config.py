@@ -398,7 +398,7 @@ def test_schema_lists_exactly_the_loader_keys_and_values() -> None:
     assert set(properties) == set(FILE_KEYS)
     assert properties["scope"]["enum"] == list(SCOPES)
     assert properties["severity"]["additionalProperties"]["enum"] == [s.value for s in Severity]
-    assert "no effect yet" in properties["report_unknown"]["description"]
+    assert "PERF901" in properties["report_unknown"]["description"]
 
 
 # ---------------------------------------------------------------------------

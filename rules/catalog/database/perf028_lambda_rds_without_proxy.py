@@ -157,17 +157,20 @@ def lambda_rds_without_proxy(resource: Resource, context: Context) -> Iterator[V
     variable, parameter, SSM parameter or secret, cannot be seen.
     """
     keys = _KEYS[resource.format]
-    if _bounded(resource, keys) or _admin_job(resource, keys):
-        return
     variables = list(_variables(resource, context, keys))
     if any(_mentions_proxy(resource, node, context) for _, node, _ in variables):
         return
+    found = []
     for name, node, from_globals in variables:
         for database in _databases(resource, node, context):
             if _proxied(database, context, keys):
                 continue
-            yield _violation(resource, name, node, database, from_globals)
+            found.append(_violation(resource, name, node, database, from_globals))
             break
+    # The exemptions are read only when they decide: an unknown function name or reserved
+    # concurrency blocks nothing on a function that reaches no database (report_unknown).
+    if found and not (_bounded(resource, keys) or _admin_job(resource, keys)):
+        yield from found
 
 
 def _bounded(resource: Resource, keys: _Keys) -> bool:
