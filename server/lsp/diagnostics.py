@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from collections.abc import Callable, Sequence
@@ -22,6 +23,7 @@ from iacperf.server.engine import Finding
 from iacperf.server.lsp.positions import to_client_range
 
 SOURCE = "iacperf"
+_COMPACT = (",", ":")  # no spaces: a big file publishes hundreds of KB per keystroke
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -52,7 +54,7 @@ class _Rendered:
     finding: Finding  # kept alive, so its id is not reused while this entry lives
     uri: str
     encoding: str
-    wire: str  # the diagnostic as JSON text
+    wire: bytes  # the diagnostic as JSON, encoded
     #: The lines the conversion read (all well inside the text, see ``_lines_used``) and
     #: a getter that reads them again from a new text.
     read: tuple[str, ...]
@@ -61,51 +63,60 @@ class _Rendered:
 
 
 class DiagnosticRenderer:
-    """Diagnostics of one document as JSON text (the wire format).
+    """Diagnostics of one document as encoded JSON (the wire format).
 
     A keystroke re-publishes every diagnostic of the file, but the rule memo hands back
     the very same ``Finding`` objects for every resource the edit did not touch; their
     JSON is reused when the lines they were converted from are unchanged (the client
-    units of a position depend on its line's text). Building the wire format directly
-    also skips lsprotocol's cattrs round trip, once the largest cost of a keystroke on a
-    big file.
+    units of a position depend on its line's text). A rule that ran again and found the
+    same thing makes a new but equal ``Finding``: its JSON is reused too. Building the
+    wire format directly also skips lsprotocol's cattrs round trip, once the largest
+    cost of a keystroke on a big file.
     """
 
     def __init__(self) -> None:
         self._rendered: dict[int, _Rendered] = {}
+        self._by_key: dict[tuple[str, int, int, str, str], _Rendered] = {}
 
     def render(
-        self, findings: Sequence[Finding], uri: str, text: str, codec: PositionCodec
-    ) -> list[str]:
-        lines = text.splitlines(keepends=True)  # once: pygls' ``doc.lines`` re-splits per read
+        self, findings: Sequence[Finding], uri: str, lines: Sequence[str], codec: PositionCodec
+    ) -> list[bytes]:
+        """``findings`` of the document ``uri`` whose text is ``lines`` (with line ends)."""
         encoding = str(codec.encoding)
         # Positions at or past the last line are clamped against the line count: a
         # finding there is converted afresh every time.
         safe = len(lines) - 1
-        previous = self._rendered
+        previous, by_key = self._rendered, self._by_key
         rendered: dict[int, _Rendered] = {}
+        keyed: dict[tuple[str, int, int, str, str], _Rendered] = {}
         result = []
         for finding in findings:
             entry = previous.get(id(finding))
+            if entry is None or entry.finding is not finding:
+                entry = by_key.get(finding.sort_key())
+                if entry is not None and entry.finding != finding:
+                    entry = None
             if (
                 entry is None
-                or entry.finding is not finding
                 or entry.last >= safe
                 or entry.uri != uri
                 or entry.encoding != encoding
                 or entry.reread(lines) != entry.read
             ):
                 entry = _render(finding, uri, encoding, lines, codec)
+            elif entry.finding is not finding:
+                entry = dataclasses.replace(entry, finding=finding)
             rendered[id(finding)] = entry
+            keyed[finding.sort_key()] = entry
             result.append(entry.wire)
-        self._rendered = rendered
+        self._rendered, self._by_key = rendered, keyed
         return result
 
 
 def _render(
     finding: Finding, uri: str, encoding: str, lines: Sequence[str], codec: PositionCodec
 ) -> _Rendered:
-    wire = json.dumps(diagnostic_json(finding, uri, lines, codec))
+    wire = json.dumps(diagnostic_json(finding, uri, lines, codec), separators=_COMPACT).encode()
     used = _lines_used(finding)
     last = max(used)
     if last >= len(lines) - 1 or min(used) < 0:

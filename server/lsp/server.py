@@ -229,7 +229,7 @@ class IacperfServer(LanguageServer):
             self._refresh_pull()
             return
         renderer = self.renderers.setdefault(uri, DiagnosticRenderer())
-        diagnostics = renderer.render(findings, uri, doc.source, doc.position_codec)
+        diagnostics = renderer.render(findings, uri, doc.lines, doc.position_codec)
         self._send_diagnostics(uri, version, diagnostics)
 
     def _publish_disk(self, path: str, findings: list[Finding]) -> None:
@@ -241,9 +241,10 @@ class IacperfServer(LanguageServer):
         self.findings[uri] = findings
         self.published_paths.add(path)
         codec = self.workspace.position_codec
-        self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, text, codec))
+        lines = text.splitlines(keepends=True)
+        self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, lines, codec))
 
-    def _send_diagnostics(self, uri: str, version: int | None, diagnostics: list[str]) -> None:
+    def _send_diagnostics(self, uri: str, version: int | None, diagnostics: list[bytes]) -> None:
         publish_diagnostics(self.protocol, uri, version, diagnostics)
 
     def _refresh_pull(self) -> None:

@@ -1,8 +1,8 @@
 """Sending a JSON-RPC message whose body is JSON text already.
 
 pygls serialises every outgoing message with ``json.dumps`` (through cattrs for
-lsprotocol types). Diagnostics are kept as JSON text per finding (``diagnostics.py``),
-so a publish only joins texts; this writes the joined body the way pygls'
+lsprotocol types). Diagnostics are kept as encoded JSON per finding (``diagnostics.py``),
+so a publish only joins bytes; this writes the joined body the way pygls'
 ``JsonRPCProtocol._send_data`` does (pygls 2.x).
 """
 
@@ -18,20 +18,22 @@ from pygls.protocol import JsonRPCProtocol
 
 
 def publish_diagnostics(
-    protocol: JsonRPCProtocol, uri: str, version: int | None, diagnostics: Sequence[str]
+    protocol: JsonRPCProtocol, uri: str, version: int | None, diagnostics: Sequence[bytes]
 ) -> None:
-    """``textDocument/publishDiagnostics`` with ``diagnostics`` as JSON texts."""
-    versioned = f'"version": {version}, ' if version is not None else ""
-    params = f'{{"uri": {json.dumps(uri)}, {versioned}"diagnostics": [{", ".join(diagnostics)}]}}'
+    """``textDocument/publishDiagnostics`` with ``diagnostics`` as encoded JSON."""
+    versioned = f',"version":{version}' if version is not None else ""
     method = json.dumps(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    send_json_text(protocol, f'{{"jsonrpc": "2.0", "method": {method}, "params": {params}}}')
+    head = f'{{"jsonrpc":"2.0","method":{method},"params":{{"uri":{json.dumps(uri)}{versioned}'
+    body = b"".join((head.encode(), b',"diagnostics":[', b",".join(diagnostics), b"]}}"))
+    send_json_bytes(protocol, body)
 
 
-def send_json_text(protocol: JsonRPCProtocol, body: str) -> None:
+def send_json_bytes(protocol: JsonRPCProtocol, body: bytes) -> None:
+    """Write one message whose body is encoded JSON (``protocol.CHARSET``)."""
     writer = protocol.writer
     if writer is None:
         return
-    data = body.encode(protocol.CHARSET)
+    data = body
     if protocol._include_headers:
         header = (
             f"Content-Length: {len(data)}\r\n"

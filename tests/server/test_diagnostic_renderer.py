@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -49,8 +50,10 @@ def test_wire_format_is_what_lsprotocol_would_send(path: Path) -> None:
 def test_same_finding_on_unchanged_lines_is_reused() -> None:
     findings = _findings("main.tf", GP2)
     renderer = DiagnosticRenderer()
-    first = renderer.render(findings, "file:///w/main.tf", GP2, UTF16)
-    again = renderer.render(findings, "file:///w/main.tf", GP2 + "\n# trailing\n", UTF16)
+    first = renderer.render(findings, "file:///w/main.tf", GP2.splitlines(True), UTF16)
+    again = renderer.render(
+        findings, "file:///w/main.tf", (GP2 + "\n# trailing\n").splitlines(True), UTF16
+    )
     assert [a is b for a, b in zip(first, again, strict=True)] == [True] * len(first)
 
 
@@ -59,21 +62,26 @@ def test_a_changed_line_renders_again() -> None:
     two UTF-16 units: the reused diagnostic would point one unit short."""
     findings = _findings("main.tf", GP2)
     renderer = DiagnosticRenderer()
-    first = renderer.render(findings, "file:///w/main.tf", GP2, UTF16)
+    first = renderer.render(findings, "file:///w/main.tf", GP2.splitlines(True), UTF16)
     edited = GP2.replace('  type              = "gp2"', '  type/*😀*/        = "gp2"')
-    again = renderer.render(findings, "file:///w/main.tf", edited, UTF16)
+    again = renderer.render(findings, "file:///w/main.tf", edited.splitlines(True), UTF16)
     assert first[0] != again[0]
     moved = json.loads(again[0])["range"]["start"]["character"]
     assert moved == json.loads(first[0])["range"]["start"]["character"] + 1
 
 
-def test_new_finding_objects_are_rendered_fresh() -> None:
+def test_equal_new_findings_reuse_their_json_and_changed_ones_render_fresh() -> None:
+    """A rule that ran again makes new ``Finding`` objects: equal ones reuse the JSON,
+    one whose message changed is rendered again."""
+    lines = GP2.splitlines(True)
     renderer = DiagnosticRenderer()
-    first = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", GP2, UTF16)
-    again = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", GP2, UTF16)
-    assert first == again
-    assert first[0] is not again[0]
-    assert [json.loads(w) for w in first] == [
-        diagnostic_json(f, "file:///w/main.tf", GP2.splitlines(True), UTF16)
-        for f in _findings("main.tf", GP2)
+    first = renderer.render(_findings("main.tf", GP2), "file:///w/main.tf", lines, UTF16)
+    fresh = _findings("main.tf", GP2)
+    again = renderer.render(fresh, "file:///w/main.tf", lines, UTF16)
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True] * len(first)
+    changed = [dataclasses.replace(fresh[0], message="another message"), *fresh[1:]]
+    third = renderer.render(changed, "file:///w/main.tf", lines, UTF16)
+    assert json.loads(third[0])["message"] == "another message"
+    assert [json.loads(w) for w in third] == [
+        diagnostic_json(f, "file:///w/main.tf", lines, UTF16) for f in changed
     ]
