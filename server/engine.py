@@ -21,23 +21,22 @@ from iacperf.rules.model import (
     Format,
     MappingNode,
     Resource,
-    ScalarNode,
-    SequenceNode,
     SourceRange,
     Template,
 )
 from iacperf.rules.registry import all_rules
-from iacperf.rules.values import unknown_reads
+from iacperf.rules.values import node_of, unknown_reads
 from iacperf.server.module_calls import (
     ModuleCall,
     at_the_caller,
     bound_resources,
     call_bindings,
     call_key,
+    call_switched_off,
     local_calls,
     module_templates,
 )
-from iacperf.server.resolve import Resolver, TerraformScope, Value, origins
+from iacperf.server.resolve import Resolver, TerraformScope, Value, origins, switched_off
 from iacperf.server.rule_memo import RuleMemo
 from iacperf.server.unknowns import Explainer, blocked
 
@@ -251,6 +250,8 @@ def _module_call_findings(
     for call in local_calls(group):
         if call.folder == os.path.dirname(call.caller.path):
             continue  # a module calling itself
+        if call_switched_off(call, scope):
+            continue  # (before the memory of calls: its key leaves the caller's values out)
         bindings = call_bindings(call, scope)
         if not bindings:
             continue
@@ -418,22 +419,8 @@ def _exists(resource: Resource) -> bool:
     """False when a literal ``count = 0`` or empty ``for_each`` switches a resource off."""
     if resource.format is not Format.TERRAFORM:
         return True
-    body = resource.body
-    count = body.get("count")
-    if (
-        count is not None
-        and isinstance(count.value, ScalarNode)
-        and count.value.value in (0, False)
-    ):
-        return False
-    for_each = body.get("for_each")
-    if for_each is not None:
-        value = for_each.value
-        if isinstance(value, MappingNode) and not value.entries:
-            return False
-        if isinstance(value, SequenceNode) and not value.items:
-            return False
-    return True
+    count, for_each = resource.body.get("count"), resource.body.get("for_each")
+    return not switched_off(node_of(count), node_of(for_each))
 
 
 def _place(

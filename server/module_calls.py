@@ -5,7 +5,9 @@ resources are resolved again with ``var.instance_class`` bound to the caller's a
 (a literal, or a value the caller's own variables and locals make known), and the rules
 run on them. A finding that comes from such an argument is reported at the argument in
 the caller's file, naming the resource inside the module; findings that do not depend
-on the caller are the module's own, reported when the module itself is checked.
+on the caller are the module's own, reported when the module itself is checked. A call
+whose own ``count`` is 0 or ``for_each`` empty (as written or through the caller's
+variables and locals) creates nothing, so nothing is reported through it.
 
 Only local sources (``./``, ``../``) are followed: registry and Git modules are not on
 disk, and nothing is ever downloaded. Only resource rules run on the bound resources:
@@ -37,6 +39,7 @@ from iacperf.server.resolve import (
     literal,
     load_template,
     resolve_terraform,
+    switched_off,
     terraform_scope,
 )
 
@@ -81,6 +84,20 @@ def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, V
         if value is not None:
             bound[argument.key] = value
     return bound
+
+
+def call_switched_off(call: ModuleCall, caller_scope: TerraformScope) -> bool:
+    """The call's own ``count = 0`` or empty ``for_each``, written or known through the
+    caller's variables and locals: it creates nothing, so nothing is reported through it."""
+    values: list[Node | None] = []
+    for key in ("count", "for_each"):
+        entry = call.body.get(key)
+        node = entry.value if entry is not None else None
+        if isinstance(node, ExpressionNode):
+            known = caller_scope.expression(node, set())
+            node = known.node if known is not None else node
+        values.append(node)
+    return switched_off(*values)
 
 
 def bound_resources(

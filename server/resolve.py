@@ -590,6 +590,15 @@ def _scope_of(
     return terraform_scope(group, var_files)
 
 
+def switched_off(count: Node | None, for_each: Node | None) -> bool:
+    """A literal (or resolved) ``count = 0`` or empty ``for_each`` creates nothing."""
+    if isinstance(count, ScalarNode) and count.value in (0, False):
+        return True
+    if isinstance(for_each, MappingNode):
+        return not for_each.entries
+    return isinstance(for_each, SequenceNode) and not for_each.items
+
+
 def _resolve(
     resource: Resource, scope: TerraformScope | _CloudFormationScope, used: set[str]
 ) -> Resource:

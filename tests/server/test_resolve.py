@@ -413,3 +413,42 @@ def test_allowed_values_reach_map_keys_and_the_memo_sees_them_change() -> None:
     template, _ = parse_text("t.yaml", widened, parse)
     assert template is not None
     assert "NotKnown" not in {f.resource for f in lint([template], GP2, memo=memo)}
+
+
+def test_a_module_call_switched_off_by_its_own_count_or_for_each(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)
+    selection = Selection(select=frozenset({"PERF024"}))
+
+    def reported(meta: str, declared: str = "") -> list[str]:
+        source = '  source         = "./modules/db"\n'
+        caller = CALLER.replace(source, f"{source}  {meta}\n") + declared
+        (tmp_path / "main.tf").write_text(caller)
+        return [f.resource for f in scan([str(tmp_path / "main.tf")], selection).findings]
+
+    on = ["module.db.aws_db_instance.main"]
+    assert reported("count = 1") == on
+    assert reported("count = 0") == []
+    assert reported("for_each = {}") == []
+    assert reported('for_each = { a = "x" }') == on
+    assert reported("count = var.enabled", 'variable "enabled" {\n  default = 0\n}\n') == []
+    assert reported("count = var.enabled", 'variable "enabled" {\n  default = 1\n}\n') == on
+    assert reported("count = local.copies", "locals {\n  copies = 0\n}\n") == []
+    assert reported("for_each = var.names", 'variable "names" {\n  default = []\n}\n') == []
+    assert reported("count = var.undeclared") == on  # unknown: the call is checked
+
+
+def test_the_language_server_sees_a_module_call_switched_off(tmp_path: Path) -> None:
+    (tmp_path / "modules" / "db").mkdir(parents=True)
+    (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)
+    source = '  source         = "./modules/db"\n'
+    text = CALLER.replace(source, f"{source}  count          = var.enabled\n")
+    text += 'variable "enabled" {\n  default = 1\n}\n'
+    path = str(tmp_path / "main.tf")
+    memo = RuleMemo()
+    selection = Selection(select=frozenset({"PERF024"}))
+    template, parse = parse_text(path, text)
+    assert template is not None and len(lint([template], selection, memo=memo)) == 1
+    # Only the caller's variable changes: the call block is the same object as before.
+    template, _ = parse_text(path, text.replace("default = 1", "default = 0"), parse)
+    assert template is not None and lint([template], selection, memo=memo) == []
