@@ -140,6 +140,21 @@ class Context:
             return compute(resource)
         return self.facts.get(compute, resource)
 
+    def summary(self, compute: Callable[[Context], _T]) -> _T:
+        """``compute(context)``: what a rule derives from the module as a whole (the
+        monitoring roles other databases use), computed once per lint, not once per
+        resource the rule checks.
+
+        ``compute`` must be a module-level function (it is the cache key) of the context
+        alone, reading it through ``module_of_kind``/``blocks_of`` where it can, and
+        return a value that compares by value (tuples of strings and nodes, not
+        resources). The language server then re-checks the rule's other resources only
+        when the summary itself changed, not whenever any resource it read did.
+        """
+        if self.facts is None:
+            return compute(self)
+        return self.facts.summary(compute, self)
+
     def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
         return (r for r in self.module if r.kind in kinds)
 
@@ -191,6 +206,7 @@ class Facts:
 
     def __init__(self) -> None:
         self._known: dict[tuple[Callable[[Resource], Any], int], tuple[Resource, Any]] = {}
+        self._summaries: dict[tuple[Callable[[Context], Any], int, int], tuple[Any, Any, Any]] = {}
 
     def get(self, compute: Callable[[Resource], _T], resource: Resource) -> _T:
         key = (compute, id(resource))
@@ -200,6 +216,19 @@ class Facts:
             return value
         value = compute(resource)
         self._known[key] = (resource, value)
+        return value
+
+    def summary(self, compute: Callable[[Context], _T], context: Context) -> _T:
+        """``compute(context)``, once per module tuple (one lint sees one tuple per module)."""
+        key = (compute, id(context.module), id(context.blocks))
+        known = self._summaries.get(key)
+        if known is not None and known[0] is context.module and known[1] is context.blocks:
+            value: _T = known[2]
+            return value
+        if len(self._summaries) > 1_000:
+            self._summaries.clear()
+        value = compute(context)
+        self._summaries[key] = (context.module, context.blocks, value)
         return value
 
     def __len__(self) -> int:

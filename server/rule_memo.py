@@ -8,7 +8,9 @@ recorded while it runs: ``module_of_kind(kind)``, ``blocks_of(type)`` and
 ``top_blocks(type)`` make it depend on the resources of that kind or the blocks of that
 type only; reading ``module``, ``blocks``, ``project`` or ``globals`` directly makes it
 depend on all of them. A part of the context counts as unchanged when it holds the very
-same objects as before.
+same objects as before. ``summary(compute)`` makes it depend on the summary's value only:
+the summary is computed again when what it read changed, and counts as unchanged while
+its value compares equal.
 
 Owned by one thread (the language server's analysis worker).
 """
@@ -19,7 +21,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
@@ -27,6 +29,7 @@ from iacperf.server.resolve import Resolver
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
 _EXISTING_LIMIT = 50_000
+_T = TypeVar("_T")
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
 
 
@@ -36,15 +39,23 @@ class _Index:
     def __init__(self, context: Context) -> None:
         self.context = context
         self._kinds: dict[str, tuple[Resource, ...]] | None = None
+        self._order: dict[int, int] = {}  # id(resource) -> its place in the module
         self._types: dict[str, tuple[TopBlock, ...]] | None = None
 
     def of_kind(self, kind: str) -> tuple[Resource, ...]:
         if self._kinds is None:
             kinds: dict[str, list[Resource]] = {}
-            for resource in self.context.module:
+            for place, resource in enumerate(self.context.module):
                 kinds.setdefault(resource.kind, []).append(resource)
+                self._order[id(resource)] = place
             self._kinds = {k: tuple(v) for k, v in kinds.items()}
         return self._kinds.get(kind, ())
+
+    def of_kinds(self, kinds: Sequence[str]) -> list[Resource]:
+        """The resources of any of ``kinds``, in module order."""
+        found = [r for kind in dict.fromkeys(kinds) for r in self.of_kind(kind)]
+        found.sort(key=lambda r: self._order[id(r)])
+        return found
 
     def of_type(self, block_type: str) -> tuple[TopBlock, ...]:
         if self._types is None:
@@ -72,6 +83,7 @@ class _Recording(Context):
 
     index: _Index | None = field(default=None, compare=False, repr=False)
     reads: set[Dependency] = field(default_factory=set, compare=False, repr=False)
+    owner: ModuleMemo | None = field(default=None, compare=False, repr=False)
 
     def __getattribute__(self, name: str) -> Any:
         if name in _WHOLE:
@@ -84,7 +96,16 @@ class _Recording(Context):
         reads.update(("kind", kind) for kind in kinds)
         if len(kinds) == 1:
             return iter(index.of_kind(kinds[0]))
-        return Context(module=index.context.module).module_of_kind(*kinds)
+        return iter(index.of_kinds(kinds))
+
+    def summary(self, compute: Callable[[Context], _T]) -> _T:
+        reads: set[Dependency] = object.__getattribute__(self, "reads")
+        owner: ModuleMemo = object.__getattribute__(self, "owner")
+        name, value, _ = owner.summary(compute)
+        # Depends on the summary's value, not on everything the summary read.
+        reads.add(("summary", name))
+        result: _T = value
+        return result
 
     def top_blocks(self, block_type: str) -> Iterator[TopBlock]:
         reads: set[Dependency] = object.__getattribute__(self, "reads")
@@ -103,6 +124,13 @@ class _Recording(Context):
 class _State:
     objects: tuple[object, ...]  # kept alive, so identity comparisons stay sound
     version: int
+
+
+@dataclass
+class _Summary:
+    reads: tuple[tuple[Dependency, int], ...]
+    value: Any
+    version: int  # changes only when ``value`` does
 
 
 @dataclass
@@ -147,6 +175,9 @@ class RuleMemo:
     resolver: Resolver = field(default_factory=Resolver)
 
     _facts_kept: int = 0  # how many facts there were after the last clean-up
+    #: ``Context.summary`` values per (module, function name), and the functions
+    _summaries: dict[tuple[tuple[str, ...], str], _Summary] = field(default_factory=dict)
+    _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
 
     def forget_replaced(self, templates: Sequence[Template]) -> None:
         """Drop facts about resource objects edits have replaced, once they pile up."""
@@ -207,6 +238,34 @@ class ModuleMemo:
     #: id(resource) -> rule code -> entry, for the resources whose rules run in this lint
     _fresh: dict[int, dict[str, _Entry]] = field(default_factory=dict)
     _versions: dict[Dependency, int] = field(default_factory=dict)
+    _summary_now: dict[str, tuple[Any, int]] = field(default_factory=dict)
+
+    def summary(self, compute: Callable[[Context], Any]) -> tuple[str, Any, int]:
+        """(name, value, version) of ``compute`` over this module, computed at most once per
+        lint and only when something it read changed; the version stays while the value
+        compares equal to the last one."""
+        name = f"{compute.__module__}.{compute.__qualname__}"
+        now = self._summary_now.get(name)
+        if now is not None:
+            return name, now[0], now[1]
+        self.memo._summary_functions[name] = compute
+        old = self.memo._summaries.get((self.key, name))
+        if old is not None and all(self._version(dep) == v for dep, v in old.reads):
+            now = (old.value, old.version)
+        else:
+            recording = self._recording(self.index.context)
+            value = compute(recording)
+            reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
+            same = old is not None and old.value == value
+            version = old.version if old is not None and same else next(self.memo._versions)
+            self.memo._summaries[(self.key, name)] = _Summary(reads, value, version)
+            now = (value, version)
+        self._summary_now[name] = now
+        return name, now[0], now[1]
+
+    def _recording(self, context: Context) -> _Recording:
+        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(Context)}
+        return _Recording(**fields, index=self.index, owner=self)
 
     def group(
         self, resource: Resource, rules: tuple[Rule, ...], selection: Any
@@ -268,8 +327,7 @@ class ModuleMemo:
             self._fresh.setdefault(id(resource), {})[rule.code] = entry
             return entry.findings
         self.memo.misses += 1
-        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(Context)}
-        recording = _Recording(**fields, index=self.index)
+        recording = self._recording(context)
         found = run(rule, resource, recording, selection)
         reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
         entry = _Entry(resource, selection, context.options, reads, found)
@@ -282,7 +340,11 @@ class ModuleMemo:
     def _version(self, dependency: Dependency) -> int:
         version = self._versions.get(dependency)
         if version is None:
-            version = self.memo._version(self.key, dependency, self.index)
+            if dependency[0] == "summary":
+                compute = self.memo._summary_functions[dependency[1]]
+                version = self.summary(compute)[2]
+            else:
+                version = self.memo._version(self.key, dependency, self.index)
             self._versions[dependency] = version
         return version
 

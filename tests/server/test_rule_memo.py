@@ -7,6 +7,7 @@ would keep a stale finding on an unchanged block; these tests make exactly that 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 
 from iacperf.rules.api import Context, FixAvailability, Rule, Scope, Severity, Violation
 from iacperf.rules.model import Resource
@@ -198,3 +199,82 @@ def test_what_a_rule_read_decides_when_it_runs_again() -> None:
     assert messages == ["1 roles"] and memo.misses == misses  # a queue is no role
     messages, parse = run(bucket + role.format(n=1) + other + role.format(n=2), parse)
     assert messages == ["2 roles"] and memo.misses == misses + 1
+
+
+def _role_names(context: Context) -> tuple[str, ...]:
+    return tuple(r.name for r in context.module_of_kind("aws_iam_role"))
+
+
+def _names_in_summary(resource: Resource, context: Context) -> Iterator[Violation]:
+    """A module rule that reads the module through a summary only."""
+    yield Violation("roles: " + ",".join(context.summary(_role_names)), resource.header_range)
+
+
+SUMMARY_PROBE = replace(PROBE, code="PERF998", name="summary-probe", check=_names_in_summary)
+
+
+def test_a_rule_reading_a_summary_runs_again_only_when_the_summary_changes() -> None:
+    memo = RuleMemo()
+    bucket = 'resource "aws_s3_bucket" "b{n}" {{\n  bucket = "b{n}"\n}}\n'
+    buckets = "".join(bucket.format(n=n) for n in range(3))
+    role = '\nresource "aws_iam_role" "{name}" {{\n  description = "{text}"\n}}\n'
+
+    def run(text: str, parse: TerraformParse | None) -> tuple[list[str], TerraformParse]:
+        parsed = parse_terraform("/ws/main.tf", text, parse)
+        found = lint([parsed.template], SELECTION, rules=[SUMMARY_PROBE], memo=memo)
+        assert found == lint([parsed.template], SELECTION, rules=[SUMMARY_PROBE])
+        return [f.message for f in found], parsed
+
+    messages, parse = run(buckets + role.format(name="a", text="x"), None)
+    assert messages == ["roles: a"] * 3
+    misses = memo.misses
+    # The role changed, but not the summary: no bucket is checked again.
+    messages, parse = run(buckets + role.format(name="a", text="y"), parse)
+    assert messages == ["roles: a"] * 3 and memo.misses == misses
+    # One bucket changed: only its rule runs again.
+    messages, parse = run(
+        buckets.replace('"b1"\n', '"b1x"\n') + role.format(name="a", text="y"), parse
+    )
+    assert messages == ["roles: a"] * 3 and memo.misses == misses + 1
+    # The summary changed: every bucket is checked again.
+    messages, parse = run(
+        buckets.replace('"b1"\n', '"b1x"\n') + role.format(name="c", text="y"), parse
+    )
+    assert messages == ["roles: c"] * 3 and memo.misses == misses + 4
+
+
+DATABASE = """
+resource "aws_db_instance" "db{n}" {{
+  identifier     = "db{n}"
+  engine         = "postgres"
+  instance_class = "db.m7g.large"{extra}
+}}
+"""
+MONITORED = """
+  monitoring_interval = 60
+  monitoring_role_arn = aws_iam_role.rds_monitoring.arn"""
+
+
+def test_an_edit_of_one_database_checks_only_it_again_and_fixes_follow_the_role() -> None:
+    """PERF027 offers another database's monitoring role in its fix (a summary): an edit
+    of one database does not re-check the others unless a role in use changed."""
+    databases = [DATABASE.format(n=n, extra="") for n in range(4)]
+    editor = _Editor("".join(databases))
+    assert [r for c, r in editor.codes() if c == "PERF027"] == [
+        f"aws_db_instance.db{n}" for n in range(4)
+    ]
+    assert all(
+        f.fix is not None and not f.fix.edits for f in editor.findings if f.code == "PERF027"
+    )
+    misses = editor.memo.misses
+    databases[2] = databases[2].replace('engine         = "postgres"', 'engine = "postgres"')
+    editor.set("".join(databases))
+    db_rules = sum(1 for r in _rules() if "aws_db_instance" in r.terraform)
+    assert editor.memo.misses - misses == db_rules
+    databases[3] = DATABASE.format(n=3, extra=MONITORED)
+    editor.set("".join(databases))
+    fixes = {f.resource: f.fix for f in editor.findings if f.code == "PERF027"}
+    assert sorted(fixes) == [f"aws_db_instance.db{n}" for n in range(3)]
+    for fix in fixes.values():
+        assert fix is not None
+        assert any("aws_iam_role.rds_monitoring.arn" in e.new_text for e in fix.edits)

@@ -194,18 +194,40 @@ def _certain(node: Node) -> bool:
 def _known_role(resource: Resource, context: Context) -> Value | None:
     """A monitoring role to use: one another database of the module uses, else a role of
     the module that RDS monitoring can assume."""
+    for address, role in context.summary(_roles_in_use):
+        if address == resource.address:
+            continue
+        value = _portable(resource, role)
+        if value is not None:
+            return value
+    for kind, name in context.summary(_monitoring_roles):
+        if kind == _ROLE_KIND[resource.format]:
+            return _arn_of(resource, kind, name)
+    return None
+
+
+def _roles_in_use(context: Context) -> tuple[tuple[str, Node], ...]:
+    """(address, role) of every database of the module with Enhanced Monitoring on.
+
+    A summary (see ``Context.summary``): computed once per lint for every database the
+    rule flags, and an edit of one database re-checks the others only when it changes.
+    """
+    found = []
     for other in context.module_of_kind(*_KEYS):
         keys = _KEYS[other.kind]
         role, interval = other.get(keys.role), other.get(keys.interval)
-        if other is resource or role is None or interval is None or number(interval) == 0:
-            continue
-        value = _portable(resource, role.value)
-        if value is not None:
-            return value
-    for role_resource in context.module_of_kind(_ROLE_KIND[resource.format]):
-        if _monitoring_role(role_resource, context):
-            return _arn_of(resource, role_resource)
-    return None
+        if role is not None and interval is not None and number(interval) != 0:
+            found.append((other.address, role.value))
+    return tuple(found)
+
+
+def _monitoring_roles(context: Context) -> tuple[tuple[str, str], ...]:
+    """(kind, name) of every role of the module that RDS monitoring can assume."""
+    return tuple(
+        (role.kind, role.name)
+        for role in context.module_of_kind(*_ROLE_KIND.values())
+        if _monitoring_role(role, context)
+    )
 
 
 def _portable(resource: Resource, node: Node) -> Value | None:
@@ -286,10 +308,10 @@ def _mentions(node: Node, needle: str) -> bool:
     return False
 
 
-def _arn_of(resource: Resource, role: Resource) -> Value:
+def _arn_of(resource: Resource, kind: str, name: str) -> Value:
     if resource.format is Format.TERRAFORM:
-        return Raw(f"{role.kind}.{role.name}.arn")
-    return _getatt_value(resource, role.name)
+        return Raw(f"{kind}.{name}.arn")
+    return _getatt_value(resource, name)
 
 
 def _getatt_value(resource: Resource, name: str) -> Value:
