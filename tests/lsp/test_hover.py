@@ -65,7 +65,8 @@ def evidence(code: str) -> list[str]:
     lines.append("Evidence:")
     lines += [f"- [{link.title}]({link.url})" for link in r.evidence]
     if r.compliance:
-        refs = "; ".join(f"{COMPLIANCE[name]} {ref}" for name, ref in r.compliance)
+        # Peer tools' ids (checkov, cfn-lint ...) are shown under their own key.
+        refs = "; ".join(f"{COMPLIANCE.get(name, name)} {ref}" for name, ref in r.compliance)
         lines.append(f"Compliance: {refs}")
     return lines
 

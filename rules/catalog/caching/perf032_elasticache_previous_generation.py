@@ -40,6 +40,12 @@ TYPES = load(DATA)
         ),
     ),
     well_architected=(PERF03_BP02, PERF05_BP06),
+    compliance={
+        "cfn-lint": "I3100",
+        "tflint-ruleset-aws": (
+            "aws_elasticache_cluster_previous_type; aws_elasticache_replication_group_previous_type"
+        ),
+    },
     tags=("elasticache", "caching", "previous-generation"),
 )
 def elasticache_previous_generation(resource: Resource, context: Context) -> Iterator[Violation]:

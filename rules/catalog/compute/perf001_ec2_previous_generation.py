@@ -71,6 +71,7 @@ _GENERATION_PATHS: dict[str, tuple[str, ...]] = {
         ),
     ),
     well_architected=(PERF02_BP01, PERF05_BP06),
+    compliance={"cfn-lint": "I3100", "tflint-ruleset-aws": "aws_instance_previous_type"},
     tags=("ec2", "compute", "previous-generation"),
 )
 def ec2_previous_generation(resource: Resource, context: Context) -> Iterator[Violation]:

@@ -40,6 +40,7 @@ _KEYS: dict[str, tuple[str, str, str]] = {
         ),
     ),
     well_architected=(PERF03_BP02, PERF05_BP06),
+    compliance={"cfn-lint": "I3100", "tflint-ruleset-aws": "aws_db_instance_previous_type"},
     tags=("rds", "database", "previous-generation"),
 )
 def rds_previous_generation(resource: Resource, context: Context) -> Iterator[Violation]:

@@ -98,6 +98,9 @@ _CAPACITY_ATTRIBUTES = frozenset({"read_capacity", "write_capacity"})
         "iso_27001_2022": "A.8.6",
         "nist_800_53_r5": "CP-2(2); SC-5(2); CP-10; CP-6(2); SC-36; SI-13(5)",
         "soc2_tsc": "A1.1",
+        "checkov": "CKV2_AWS_16",
+        "aws-security-hub": "DynamoDB.1",
+        "aws-config": "dynamodb-autoscaling-enabled",
     },
     tags=("dynamodb", "autoscaling", "database"),
 )

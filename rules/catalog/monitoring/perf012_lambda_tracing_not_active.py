@@ -54,7 +54,13 @@ TRACING_LAYERS = (
         ),
     ),
     well_architected=(PERF05_BP02, PERF02_BP03),
-    compliance={"iso_27001_2022": "A.8.6", "nist_800_53_r5": "CA-7"},
+    compliance={
+        "iso_27001_2022": "A.8.6",
+        "nist_800_53_r5": "CA-7",
+        "checkov": "CKV_AWS_50",
+        "aws-security-hub": "Lambda.7",
+        "aws-config": "lambda-function-xray-enabled",
+    },
     tags=("lambda", "monitoring", "x-ray", "tracing"),
 )
 def lambda_tracing_not_active(resource: Resource, context: Context) -> Iterator[Violation]:

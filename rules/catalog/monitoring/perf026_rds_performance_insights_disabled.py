@@ -108,7 +108,12 @@ ADVANCED = "advanced"
         ),
     ),
     well_architected=(PERF03_BP03, PERF05_BP02),
-    compliance={"iso_27001_2022": "A.8.6", "nist_800_53_r5": "CA-7", "soc2_tsc": "A1.1"},
+    compliance={
+        "iso_27001_2022": "A.8.6",
+        "nist_800_53_r5": "CA-7",
+        "soc2_tsc": "A1.1",
+        "checkov": "CKV_AWS_353",
+    },
     tags=("rds", "aurora", "monitoring"),
 )
 def rds_performance_insights_disabled(resource: Resource, context: Context) -> Iterator[Violation]:
