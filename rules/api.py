@@ -126,6 +126,9 @@ class Context:
     _block_index: dict[str, tuple[TopBlock, ...]] | None = field(
         default=None, compare=False, repr=False
     )
+    _project_index: dict[str, tuple[Resource, ...]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def fact(self, compute: Callable[[Resource], _T], resource: Resource) -> _T:
         """``compute(resource)``, computed once per resource object.
@@ -157,6 +160,19 @@ class Context:
 
     def module_of_kind(self, *kinds: str) -> Iterator[Resource]:
         return (r for r in self.module if r.kind in kinds)
+
+    def project_of_kind(self, *kinds: str) -> Iterator[Resource]:
+        """Project rules: the project's resources of ``kinds``, kind by kind (in project order
+        within a kind). Indexed once per context: a project is re-checked on every keystroke,
+        and most of it is of kinds a rule does not look at."""
+        index = self._project_index
+        if index is None:
+            found: dict[str, list[Resource]] = {}
+            for resource in self.project:
+                found.setdefault(resource.kind, []).append(resource)
+            index = {kind: tuple(value) for kind, value in found.items()}
+            object.__setattr__(self, "_project_index", index)
+        return (r for kind in dict.fromkeys(kinds) for r in index.get(kind, ()))
 
     def top_blocks(self, block_type: str) -> Iterator[TopBlock]:
         """Terraform top-level blocks of one type as written: a native block, or a whole

@@ -211,15 +211,21 @@ def lint(
             continue
         blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
         whole = Context(project=everything, blocks=blocks, facts=facts)
+        whole_memo = memo.module(("project", fmt.value), whole) if memo is not None else None
         for r in project_rules:
             if not r.kinds(fmt):
                 continue
+            rule_context = _for_rule(whole, r, selection)
             try:
-                violations = list(r.check_project(_for_rule(whole, r, selection)))
+                if whole_memo is None:
+                    placed = _check_project(r, rule_context, selection)
+                else:
+                    placed = whole_memo.project_findings(
+                        r, rule_context, selection, lambda rr, cc: _check_project(rr, cc, selection)
+                    )
             except Exception as error:  # noqa: BLE001
                 on_rule_error(r, f"{fmt.value} project", error)
                 continue
-            placed = _place(r, selection, resource_default=None, found=violations)
             findings.extend(f for f in placed if f.path in kept)
     if memo is not None:
         memo.forget_replaced(seen)
@@ -382,6 +388,10 @@ def _on_every_variant(r: Rule, variants: Sequence[Resource], context: Context) -
             violation = replace(violation, message=message)
         kept.append(violation)
     return kept
+
+
+def _check_project(r: Rule, context: Context, selection: Selection) -> list[Finding]:
+    return _place(r, selection, resource_default=None, found=list(r.check_project(context)))
 
 
 def _for_rule(context: Context, r: Rule, selection: Selection) -> Context:

@@ -65,10 +65,15 @@ class _Index:
             self._types = {k: tuple(v) for k, v in types.items()}
         return self._types.get(block_type, ())
 
+    def of_project_kind(self, kind: str) -> tuple[Resource, ...]:
+        return tuple(self.context.project_of_kind(kind))
+
     def objects(self, dependency: Dependency) -> tuple[object, ...]:
         what = dependency[0]
         if what == "kind":
             return self.of_kind(dependency[1])
+        if what == "project_kind":
+            return self.of_project_kind(dependency[1])
         if what == "blocks" and len(dependency) == 2:
             return self.of_type(dependency[1])
         if what == "globals":
@@ -97,6 +102,12 @@ class _Recording(Context):
         if len(kinds) == 1:
             return iter(index.of_kind(kinds[0]))
         return iter(index.of_kinds(kinds))
+
+    def project_of_kind(self, *kinds: str) -> Iterator[Resource]:
+        reads: set[Dependency] = object.__getattribute__(self, "reads")
+        index: _Index = object.__getattribute__(self, "index")
+        reads.update(("project_kind", kind) for kind in kinds)
+        return iter([r for kind in dict.fromkeys(kinds) for r in index.of_project_kind(kind)])
 
     def summary(self, compute: Callable[[Context], _T]) -> _T:
         reads: set[Dependency] = object.__getattribute__(self, "reads")
@@ -135,7 +146,7 @@ class _Summary:
 
 @dataclass
 class _Entry:
-    resource: Resource
+    resource: Resource | None  # None: a project rule
     selection: object
     options: object
     reads: tuple[tuple[Dependency, int], ...]
@@ -165,6 +176,8 @@ class RuleMemo:
     _versions: Iterator[int] = field(default_factory=itertools.count)
     hits: int = 0
     misses: int = 0
+    project_hits: int = 0
+    project_misses: int = 0
     #: id(template) -> (template, its resources that exist), see ``existing``
     _existing: dict[int, tuple[Template, tuple[Resource, ...]]] = field(default_factory=dict)
     #: id(resource) -> (resource, whether it exists)
@@ -178,6 +191,8 @@ class RuleMemo:
     #: ``Context.summary`` values per (module, function name), and the functions
     _summaries: dict[tuple[tuple[str, ...], str], _Summary] = field(default_factory=dict)
     _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
+    #: What project rules found, per (format's project key, rule code)
+    _project: dict[tuple[tuple[str, ...], str], _Entry] = field(default_factory=dict)
 
     def forget_replaced(self, templates: Sequence[Template]) -> None:
         """Drop facts about resource objects edits have replaced, once they pile up."""
@@ -332,6 +347,35 @@ class ModuleMemo:
         reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
         entry = _Entry(resource, selection, context.options, reads, found)
         self._fresh.setdefault(id(resource), {})[rule.code] = entry
+        return found
+
+    def project_findings(
+        self,
+        rule: Rule,
+        context: Context,
+        selection: Any,
+        run: Callable[[Rule, Context], list[Any]],
+    ) -> list[Any]:
+        """A project rule's ``run(rule, context)`` (this memo's context is the project),
+        or what it returned last time when nothing it read has changed: a project rule that
+        reads the resources of a few kinds through ``project_of_kind`` is not run again for
+        a keystroke in a resource of another kind."""
+        entry = self.memo._project.get((self.key, rule.code))
+        if (
+            entry is not None
+            and (entry.selection is selection or entry.selection == selection)
+            and (entry.options is context.options or entry.options == context.options)
+            and all(self._version(dep) == version for dep, version in entry.reads)
+        ):
+            self.memo.project_hits += 1
+            return entry.findings
+        self.memo.project_misses += 1
+        recording = self._recording(context)
+        found = run(rule, recording)
+        reads = tuple((dep, self._version(dep)) for dep in sorted(recording.reads))
+        self.memo._project[(self.key, rule.code)] = _Entry(
+            None, selection, context.options, reads, found
+        )
         return found
 
     def finish(self) -> None:

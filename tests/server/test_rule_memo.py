@@ -278,3 +278,35 @@ def test_an_edit_of_one_database_checks_only_it_again_and_fixes_follow_the_role(
     for fix in fixes.values():
         assert fix is not None
         assert any("aws_iam_role.rds_monitoring.arn" in e.new_text for e in fix.edits)
+
+
+def _count_roles(context: Context) -> Iterator[Violation]:
+    """A project rule that reads the roles of the project only."""
+    roles = list(context.project_of_kind("aws_iam_role"))
+    if roles:
+        yield Violation(f"{len(roles)} roles", roles[0].header_range, resource=roles[0])
+
+
+PROJECT_PROBE = replace(
+    PROBE, code="PERF997", name="project-probe", scope=Scope.PROJECT, check=_count_roles
+)
+
+
+def test_a_project_rule_runs_again_only_when_a_kind_it_read_changed() -> None:
+    memo = RuleMemo()
+    role = 'resource "aws_iam_role" "r{n}" {{\n  name = "r{n}"\n}}\n'
+    queue = '\nresource "aws_sqs_queue" "q" {{\n  name = "{name}"\n}}\n'
+
+    def run(text: str, parse: TerraformParse | None) -> tuple[list[str], TerraformParse]:
+        parsed = parse_terraform("/ws/main.tf", text, parse)
+        found = lint([parsed.template], SELECTION, rules=[PROJECT_PROBE], memo=memo)
+        assert found == lint([parsed.template], SELECTION, rules=[PROJECT_PROBE])
+        return [f.message for f in found], parsed
+
+    messages, parse = run(role.format(n=1) + queue.format(name="a"), None)
+    assert messages == ["1 roles"]
+    misses = memo.project_misses
+    messages, parse = run(role.format(n=1) + queue.format(name="b"), parse)
+    assert messages == ["1 roles"] and memo.project_misses == misses  # a queue is no role
+    messages, parse = run(role.format(n=1) + role.format(n=2) + queue.format(name="b"), parse)
+    assert messages == ["2 roles"] and memo.project_misses == misses + 1

@@ -158,7 +158,7 @@ def no_caching_layer(context: Context) -> Iterator[Violation]:
     Write-heavy relational workloads with little read reuse do not need a cache either.
     """
     databases = sorted(
-        (r for r in context.project if r.kind in _DATABASES and not _state_lock(r)),
+        (r for r in context.project_of_kind(*_DATABASES) if not _state_lock(r)),
         key=_position,
     )
     if not databases or _has_cache(context):
@@ -203,11 +203,11 @@ def _state_lock(table: Resource) -> bool:
 
 
 def _has_cache(context: Context) -> bool:
-    for resource in context.project:
-        if resource.kind in _CACHES:
-            return True
-        path = _STAGE_CACHES.get(resource.kind)
-        if path is not None and any(boolean(m.value) is not False for m in resource.find(path)):
+    if any(True for _ in context.project_of_kind(*_CACHES)):
+        return True
+    for resource in context.project_of_kind(*_STAGE_CACHES):
+        path = _STAGE_CACHES[resource.kind]
+        if any(boolean(m.value) is not False for m in resource.find(path)):
             return True  # a stage with its cache on, or set from a variable
     if any(labels[:1] and labels[0] in _CACHE_DATA for labels, _ in context.blocks_of("data")):
         return True

@@ -107,7 +107,7 @@ def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
     the finding there. A Terraform module call whose name or source mentions alarms
     counts as alarms, and so does a scaling policy whose type is computed.
     """
-    inventory = [r for r in context.project if r.kind in _INVENTORY]
+    inventory = list(context.project_of_kind(*_INVENTORY))
     if not inventory or _has_alarms(context):
         return
     inventory.sort(key=_position)
@@ -142,11 +142,10 @@ def _position(resource: Resource) -> tuple[str, int, int]:
 
 
 def _has_alarms(context: Context) -> bool:
-    for resource in context.project:
-        if resource.kind in _ALARMS:
-            return True
-        key = _POLICY_TYPES.get(resource.kind)
-        if key is not None and _target_tracking(resource, key) is not False:
+    if any(True for _ in context.project_of_kind(*_ALARMS)):
+        return True
+    for resource in context.project_of_kind(*_POLICY_TYPES):
+        if _target_tracking(resource, _POLICY_TYPES[resource.kind]) is not False:
             return True
     return any(_about_alarms(labels, body) for labels, body in context.blocks_of("module"))
 
