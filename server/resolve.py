@@ -495,7 +495,7 @@ class Resolver:
         that ``exists``."""
         key = tuple(t.path for t in group)
         state = self._modules.get(key)
-        if state is not None and _same(state.templates, group):
+        if state is not None and same_objects(state.templates, group):
             return state.resources
         extra = [t for p in var_files if (t := self._load(p)) is not None]
         inputs = tuple(extra) + tuple(x for t in group for x in self._inputs_of(t))
@@ -503,7 +503,7 @@ class Resolver:
         if state is None:
             state = _ModuleState(inputs, _scope_of(group, extra))
             changed = None  # nothing to keep
-        elif not _same(state.inputs, inputs):
+        elif not same_objects(state.inputs, inputs):
             scope = _scope_of(group, extra)
             changed = _changes(state.scope, scope)
             state = _ModuleState(inputs, scope, done=state.done)
@@ -620,7 +620,7 @@ def _scope_inputs(template: Template) -> tuple[object, ...]:
     return tuple(inputs)
 
 
-def _same(old: Sequence[object], new: Sequence[object]) -> bool:
+def same_objects(old: Sequence[object], new: Sequence[object]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
 
 

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
-from iacperf.server.resolve import Resolver
+from iacperf.server.resolve import Resolver, same_objects
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
 _EXISTING_LIMIT = 50_000
@@ -236,7 +236,7 @@ class RuleMemo:
     def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
         objects = index.objects(dependency)
         state = self._states.get((key, dependency))
-        if state is not None and _same(state.objects, objects):
+        if state is not None and same_objects(state.objects, objects):
             return state.version
         version = next(self._versions)
         self._states[(key, dependency)] = _State(objects, version)
@@ -391,7 +391,3 @@ class ModuleMemo:
                 version = self.memo._version(self.key, dependency, self.index)
             self._versions[dependency] = version
         return version
-
-
-def _same(old: tuple[object, ...], new: tuple[object, ...]) -> bool:
-    return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
