@@ -4,8 +4,9 @@ Debian's Chromium by playwright-core (``vscode/drive.js``), on a copy of ``works
 One run: open the Terraform module, read squiggles, Problems and the status bar, show the
 hover, apply the quick fix from the lightbulb menu and save, run "Fix All", open the
 CloudFormation template and a plain YAML file, type an S3 endpoint into one file of a module
-and watch PERF046 leave the other, then point ``iacperf.server.path`` at nothing. The
-extension finds the server as a user's would: ``iacperf`` on PATH (this venv's). The tests
+and watch PERF046 leave the other, then point ``iacperf.server.path`` at nothing and then at
+the real server, and run "Restart Server" and "Show Output". At first the extension finds
+the server as a user's would: ``iacperf`` on PATH (this venv's, set in ~/.profile). The tests
 below check what the run recorded and what reached the disk. Screenshots, the run's
 result.json and VS Code's logs (the iacperf output channel among them) are written to
 build/artifacts/vscode/. Tools come from ``.ci/install-editors``.
@@ -64,6 +65,7 @@ STEPS = [
     "module_finding",
     "module_cross_file",
     "not_found",
+    "restart",
 ]
 SETTINGS = {
     "workbench.startupEditor": "none",
@@ -210,6 +212,8 @@ def run(
             "notIacFile": NOT_IAC,
             "module": {"checked": MODULE[0], "edited": MODULE[1], "append": S3_ENDPOINT},
             "brokenServerPath": BROKEN_SERVER,
+            "realServerPath": str(iacperf_bin / "iacperf"),
+            "logsDir": str(base / "user-data" / "logs"),
         }
         (base / "drive.json").write_text(json.dumps(config))
         returncode, output = run_group(
@@ -248,7 +252,8 @@ def test_the_run_finishes(run: Run) -> None:
     run.require("not_found")
     assert run.result["steps"] == STEPS
     assert run.returncode == 0, run.output
-    for name in ("problems", "hover", "quick-fix", "cloudformation", "module", "not-found"):
+    shots = ("problems", "hover", "quick-fix", "cloudformation", "module", "not-found", "output")
+    for name in shots:
         assert (run.artifacts / f"vscode-{name}.png").stat().st_size > 10_000, name
 
 
@@ -325,3 +330,20 @@ def test_missing_server_gives_one_message_with_the_install_command(run: Run) -> 
     assert BROKEN_SERVER in messages[0] and "pip install iacperf" in messages[0]
     assert "Traceback" not in messages[0] and "    at " not in messages[0]
     assert run.result["status_not_found"] == "iacperf server not found"
+
+
+def test_server_path_setting_restart_and_output_commands(run: Run) -> None:
+    run.require("restart")
+    real = str(Path(sys.executable).parent / "iacperf")
+    assert run.result["output_starts"] == [
+        f"Starting {real} lsp (iacperf on PATH)",
+        f"iacperf: the server set in iacperf.server.path ({BROKEN_SERVER}) is not an executable"
+        " file. Install it with `pip install iacperf` and point the setting at its iacperf"
+        " executable, or clear the setting.",
+        f"Starting {real} lsp (setting iacperf.server.path)",  # the setting changed
+        f"Starting {real} lsp (setting iacperf.server.path)",  # iacperf: Restart Server
+    ]
+    assert run.result["status_after_restart"] == (
+        "iacperf server running, 1 finding in the active file"
+    )
+    assert run.result["output_channel"] == "iacperf"

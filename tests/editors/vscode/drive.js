@@ -7,7 +7,8 @@
 // Usage: node drive.js CONFIG.json   (written by the test; keys below)
 //   url, workspace, outDir, settingsFile, chromium,
 //   target: {file, line, column}  1-based place of the finding to hover and fix
-//   fixTitle, cfnFile, notIacFile, module: {checked, edited, append}, brokenServerPath
+//   fixTitle, cfnFile, notIacFile, module: {checked, edited, append}, brokenServerPath,
+//   realServerPath, logsDir (VS Code's logs folder, where the output channel is written)
 // Exit code 0: every step ran; 1: a step failed (result.error says which). Screenshots and
 // result.json go to outDir.
 "use strict";
@@ -244,6 +245,46 @@ async function run(page) {
   result.status_not_found = await statusText(page);
   mark("not_found");
   await shot("vscode-not-found.png");
+
+  // 8. The setting pointed at the real server: it starts again; "Restart Server" restarts it
+  // and "Show Output" shows its channel.
+  await field.fill(config.realServerPath);
+  await page.keyboard.press("Tab");
+  await waitFor("the server running again", async () => /running/.test(await statusText(page)));
+  // Back to the template's tab (the Settings editor keeps the keyboard focus for itself).
+  await page.locator(`.tab:has-text("${path.basename(config.cfnFile)}")`).click();
+  await page.locator(`${EDITOR} .view-lines`).click();
+  await waitFor("the template's finding again", async () => (await squiggles(page)) === 1);
+  await runCommand(page, "iacperf: Restart Server");
+  await waitFor("the restart in the output", () => {
+    const log = outputLog();
+    return log && log.split("\n").filter((l) => l.startsWith("Starting ")).length >= 3;
+  });
+  await waitFor("running after the restart", async () => /running, 1 finding\b/.test(await statusText(page)));
+  await waitFor("the template's finding after the restart", async () => (await squiggles(page)) === 1);
+  result.status_after_restart = await statusText(page);
+  await runCommand(page, "iacperf: Show Output");
+  const channel = page.locator(".panel .monaco-select-box").first();
+  await channel.waitFor({ timeout: T });
+  await waitFor("the iacperf channel in the Output panel", async () => (await channel.inputValue().catch(() => "")) === "iacperf" || (await channel.getAttribute("title")) === "iacperf");
+  result.output_channel = (await channel.getAttribute("title")) || (await channel.inputValue());
+  result.output_starts = outputLog().split("\n").filter((l) => l.startsWith("Starting ") || l.startsWith("iacperf: "));
+  mark("restart");
+  await shot("vscode-output.png");
+}
+
+/** The iacperf output channel, as VS Code writes it under the logs folder. */
+function outputLog() {
+  const found = [];
+  const walk = (dir) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (/^\d+-iacperf\.log$/.test(entry.name)) found.push(full);
+    }
+  };
+  if (fs.existsSync(config.logsDir)) walk(config.logsDir);
+  return found.length ? fs.readFileSync(found[0], "utf8") : "";
 }
 
 (async () => {
