@@ -33,11 +33,25 @@ _T = TypeVar("_T")
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
 
 
-class _Index:
-    """One lint's view of a module context: resources by kind, blocks by type."""
+@dataclass(frozen=True)
+class _Seen:
+    """What the last lint of a module looked at, to tell what an edit changed since."""
 
-    def __init__(self, context: Context) -> None:
+    lint: int
+    module: tuple[Resource, ...]
+    blocks: tuple[TopBlock, ...]
+    project: tuple[Resource, ...]
+
+
+class _Index:
+    """One lint's view of a module context: resources by kind, blocks by type, and which
+    kinds and types hold other objects than in the module's last lint."""
+
+    def __init__(self, context: Context, lint: int = 0, before: _Seen | None = None) -> None:
         self.context = context
+        self.lint = lint
+        self.before = before
+        self._changed: dict[str, frozenset[str] | None] = {}
         self._kinds: dict[str, tuple[Resource, ...]] | None = None
         self._order: dict[int, int] = {}  # id(resource) -> its place in the module
         self._types: dict[str, tuple[TopBlock, ...]] | None = None
@@ -67,6 +81,41 @@ class _Index:
 
     def of_project_kind(self, kind: str) -> tuple[Resource, ...]:
         return tuple(self.context.project_of_kind(kind))
+
+    def unchanged(self, dependency: Dependency) -> bool:
+        """True when ``dependency`` holds the same objects as in the module's last lint.
+
+        A keystroke replaces one resource of thousands: comparing the module with the
+        last one once tells which kinds and block types it touched, so the other kinds'
+        versions need no look at their objects."""
+        what = dependency[0]
+        if what in ("kind", "project_kind", "blocks"):
+            part = {"kind": "module", "project_kind": "project"}.get(what, what)
+            changed = self._changes(part)
+            if changed is None:
+                return False
+            return not changed if len(dependency) == 1 else dependency[1] not in changed
+        if what in ("module", "project"):
+            return self._changes(what) == frozenset()
+        return False
+
+    def _changes(self, part: str) -> frozenset[str] | None:
+        """The kinds (block types) whose objects in ``part`` differ from the last lint;
+        None when that cannot be told cheaply."""
+        if part in self._changed:
+            return self._changed[part]
+        changed: frozenset[str] | None = None
+        if self.before is not None:
+            old, new = getattr(self.before, part), getattr(self.context, part)
+            if old is new:
+                changed = frozenset()
+            elif len(old) == len(new):
+                key = _block_type if part == "blocks" else _kind
+                changed = frozenset(
+                    k for a, b in zip(old, new, strict=True) if a is not b for k in (key(a), key(b))
+                )
+        self._changed[part] = changed
+        return changed
 
     def objects(self, dependency: Dependency) -> tuple[object, ...]:
         what = dependency[0]
@@ -135,6 +184,15 @@ class _Recording(Context):
 class _State:
     objects: tuple[object, ...]  # kept alive, so identity comparisons stay sound
     version: int
+    lint: int  # the last lint that found these objects current
+
+
+def _kind(resource: Resource) -> str:
+    return resource.kind
+
+
+def _block_type(block: TopBlock) -> str:
+    return block.entry.key
 
 
 @dataclass
@@ -188,6 +246,9 @@ class RuleMemo:
     resolver: Resolver = field(default_factory=Resolver)
 
     _facts_kept: int = 0  # how many facts there were after the last clean-up
+    _lints: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    #: What each module's last lint looked at (``_Index.unchanged``)
+    _seen: dict[tuple[str, ...], _Seen] = field(default_factory=dict)
     #: ``Context.summary`` values per (module, function name), and the functions
     _summaries: dict[tuple[tuple[str, ...], str], _Summary] = field(default_factory=dict)
     _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
@@ -228,18 +289,29 @@ class RuleMemo:
     def module(self, group: Sequence[str], context: Context) -> ModuleMemo:
         """The memo for one lint of one module (``group``: its files' paths)."""
         key = tuple(group)
-        return ModuleMemo(self, key, _Index(context), self._groups.get(key, {}))
+        lint = next(self._lints)
+        index = _Index(context, lint, self._seen.get(key))
+        self._seen[key] = _Seen(lint, context.module, context.blocks, context.project)
+        return ModuleMemo(self, key, index, self._groups.get(key, {}))
 
     def _finish(self, key: tuple[str, ...], groups: dict[int, _Group]) -> None:
         self._groups[key] = groups  # only what this lint used: the rest is gone
 
     def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
-        objects = index.objects(dependency)
         state = self._states.get((key, dependency))
-        if state is not None and same_objects(state.objects, objects):
-            return state.version
+        if state is not None:
+            before = index.before
+            if before is not None and state.lint == before.lint and index.unchanged(dependency):
+                state.lint = index.lint
+                return state.version
+            objects = index.objects(dependency)
+            if same_objects(state.objects, objects):
+                state.lint = index.lint
+                return state.version
+        else:
+            objects = index.objects(dependency)
         version = next(self._versions)
-        self._states[(key, dependency)] = _State(objects, version)
+        self._states[(key, dependency)] = _State(objects, version, index.lint)
         return version
 
 
