@@ -87,6 +87,8 @@ SETTINGS = {
     "editor.acceptSuggestionOnEnter": "off",
     "editor.quickSuggestions": {"other": False, "comments": False, "strings": False},
     "iacperf.trace.server": "messages",
+    # A server setting, to see that it reaches the server: PERF019 is a warning by default.
+    "iacperf.severity": {"PERF019": "error"},
 }
 
 
@@ -260,7 +262,7 @@ def test_the_run_finishes(run: Run) -> None:
 def test_squiggles_problems_and_status_bar_name_the_findings(run: Run) -> None:
     run.require("problems")
     opened = run.result["files"][TARGET]
-    assert opened["squiggles"] == 2
+    assert opened["squiggles"] == opened["errors"] == 2  # iacperf.severity made them errors
     assert opened["status"] == "iacperf server running, 2 findings in the active file"
     rows = _rows(run.result["problems"], "PERF019")
     expected = [
@@ -301,7 +303,7 @@ def test_fix_all_command_fixes_the_rest_and_is_saved(run: Run) -> None:
 
 def test_cloudformation_template_gets_its_finding(run: Run) -> None:
     run.require("cloudformation")
-    assert run.result["files"][CFN]["squiggles"] == 1
+    assert run.result["files"][CFN]["squiggles"] == run.result["files"][CFN]["errors"] == 1
     (line, column) = _lines(CFN, "gp2")[0]
     assert f"{MESSAGE} iacperf PERF019 [Ln {line}, Col {column}]" in run.result["problems_cfn"]
 
@@ -316,6 +318,7 @@ def test_plain_yaml_gets_no_findings(run: Run) -> None:
 def test_editing_one_module_file_updates_the_other(run: Run) -> None:
     run.require("module_cross_file")
     assert run.result["files"][MODULE[0]]["squiggles"] == 1
+    assert run.result["files"][MODULE[0]]["errors"] == 0  # PERF046 keeps its own severity
     assert _rows(run.result["problems_module"], "PERF046"), run.result["problems_module"]
     assert run.result["module_after_edit"]["squiggles"] == 0
     # The endpoint was typed, not saved: the server read the open editor's text.

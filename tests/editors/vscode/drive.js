@@ -111,6 +111,7 @@ function waitForDisk(file, predicate, what) {
 async function fileState(page) {
   return {
     squiggles: await squiggles(page),
+    errors: await page.locator(`${EDITOR} .squiggly-error`).count(),
     status: await statusText(page),
     text: await editorText(page),
   };
