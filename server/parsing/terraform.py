@@ -7,8 +7,10 @@ block, so only the line offset changes); only changed blocks go through python-h
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
+from operator import attrgetter
 
 from iacperf.rules.model import (
     Entry,
@@ -26,6 +28,8 @@ from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions
 
 _CACHE_LIMIT = 20_000
+#: Pieces kept beyond the current ones (they hold whole resources, so fewer than chunks)
+_PIECES_SLACK = 1_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +45,7 @@ class TerraformParse:
     """A parsed file plus the block cache the next parse of the same file starts from."""
 
     template: Template
+    #: chunk text -> what it parsed to; shared with (and grown by) the parses that follow
     cache: dict[str, ParsedChunk] = field(default_factory=dict, repr=False)
     #: How many chunks went through python-hcl2 in this parse (the rest came from cache).
     parsed_chunks: int = 0
@@ -49,9 +54,12 @@ class TerraformParse:
     layout: Layout | None = field(default=None, repr=False)
     #: The items of big blocks, parsed one by one (shared with the parses that follow).
     items: ItemCache = field(default_factory=ItemCache, repr=False)
-    #: What each chunk added to the template, by (text, first line, newline): a keystroke
-    #: rebuilds the resources of the chunks it touched only.
+    #: What each chunk added to the template, by (text, first line, newline), shared with
+    #: the parses that follow: undo and retyping find their pieces again.
     pieces: dict[tuple[str, int, str], _Piece] = field(default_factory=dict, repr=False)
+    #: The piece of each chunk of ``layout``, in order: a keystroke replaces the pieces of
+    #: the chunks it touched and keeps the rest as they are.
+    chunk_pieces: tuple[_Piece, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,31 +82,71 @@ def parse_terraform(
     from the first parse on, and the first keystroke in one is as cheap as the next. A
     one-off parse (the CLI) takes big blocks whole, which is a little faster once.
     """
-    old_cache = previous.cache if previous is not None else {}
-    cache: dict[str, ParsedChunk] = {}
-    parsed = 0
+    same_file = previous is not None and previous.template.path == path
+    cache = previous.cache if previous is not None else {}
     items = previous.items if previous is not None else ItemCache()
     old_layout = previous.layout if previous is not None else None
     shape = relayout(old_layout, text) if old_layout is not None else layout(text)
     chunks = shape.chunks
-    for chunk in chunks:
-        if chunk.text in cache:
-            continue
-        hit = old_cache.get(chunk.text)
-        if hit is None:
-            hit = parse_chunk(chunk.text, items if editing or previous is not None else None)
-            parsed += 1
-        cache[chunk.text] = hit
-    if previous is not None and len(cache) < _CACHE_LIMIT:
-        # Keep recently seen blocks too: undo and retyping hit the cache.
-        for key, value in old_cache.items():
-            if len(cache) >= _CACHE_LIMIT:
-                break
-            cache.setdefault(key, value)
-    reuse = previous.pieces if previous is not None and previous.template.path == path else {}
-    pieces: dict[tuple[str, int, str], _Piece] = {}
-    template = assemble(path, text, chunks, cache, reuse, pieces)
-    return TerraformParse(template, cache, parsed, len(chunks), shape, items, pieces)
+    pieces = previous.pieces if previous is not None and same_file else {}
+    # Only the chunks between an unchanged head and an unchanged tail need a look: the
+    # layout keeps the very Chunk objects of what an edit did not touch.
+    head, tail, window = 0, 0, chunks
+    if (
+        previous is not None
+        and same_file
+        and old_layout is not None
+        and len(previous.chunk_pieces) == len(old_layout.chunks)
+    ):
+        head, tail = _unchanged_ends(old_layout.chunks, chunks)
+        window = chunks[head : len(chunks) - tail]
+    if previous is not None and head + tail and previous.template.newline == "\n":
+        # The chunks cover the text: only the new ones can have brought a "\r\n".
+        newline = "\r\n" if any("\r\n" in chunk.text for chunk in window) else "\n"
+    else:
+        newline = "\r\n" if "\r\n" in text else "\n"
+    if previous is not None and newline != previous.template.newline:
+        head, tail, window = 0, 0, chunks  # every piece carries the newline
+    parsed = 0
+    fresh: list[_Piece] = []
+    for chunk in window:
+        key = (chunk.text, chunk.start_line, newline)
+        piece = pieces.get(key)
+        if piece is None:
+            hit = cache.get(chunk.text)
+            if hit is None:
+                hit = parse_chunk(chunk.text, items if editing or previous is not None else None)
+                parsed += 1
+                cache[chunk.text] = hit
+            piece = _piece(path, hit, chunk.start_line, newline)
+            pieces[key] = piece
+        fresh.append(piece)
+    if previous is not None and head + tail:
+        kept = previous.chunk_pieces
+        chunk_pieces = (*kept[:head], *fresh, *kept[len(kept) - tail :])
+    else:
+        chunk_pieces = tuple(fresh)
+    if len(cache) > _CACHE_LIMIT:
+        # Keep what this text is made of; older entries (undo, retyping) go first.
+        cache = {c.text: cache[c.text] for c in chunks if c.text in cache}
+    if len(pieces) > len(chunks) + _PIECES_SLACK:
+        pieces = {
+            (c.text, c.start_line, newline): p for c, p in zip(chunks, chunk_pieces, strict=True)
+        }
+    template = assemble(path, text, chunks, chunk_pieces, newline)
+    return TerraformParse(template, cache, parsed, len(chunks), shape, items, pieces, chunk_pieces)
+
+
+def _unchanged_ends(old: Sequence[Chunk], new: Sequence[Chunk]) -> tuple[int, int]:
+    """How many chunks at the start and at the end of ``new`` are those of ``old``."""
+    shortest = min(len(old), len(new))
+    head = 0
+    while head < shortest and old[head] is new[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and old[-1 - tail] is new[-1 - tail]:
+        tail += 1
+    return head, tail
 
 
 def parse_chunk(text: str, items: ItemCache | None = None) -> ParsedChunk:
@@ -123,49 +171,33 @@ def parse_chunk(text: str, items: ItemCache | None = None) -> ParsedChunk:
 
 
 def assemble(
-    path: str,
-    text: str,
-    chunks: Sequence[Chunk],
-    cache: dict[str, ParsedChunk],
-    reuse: Mapping[tuple[str, int, str], _Piece] | None = None,
-    pieces: dict[tuple[str, int, str], _Piece] | None = None,
+    path: str, text: str, chunks: Sequence[Chunk], pieces: Sequence[_Piece], newline: str
 ) -> Template:
-    """The template of ``chunks``; ``reuse`` holds pieces built before, ``pieces`` (when
-    given) receives every piece this template is made of."""
-    newline = "\r\n" if "\r\n" in text else "\n"
-    resources: list[Resource] = []
-    variables: list[Variable] = []
-    blocks: list[TopBlock] = []
-    errors: list[ParseError] = []
-    indent_unit = 0
-    for chunk in chunks:
-        key = (chunk.text, chunk.start_line, newline)
-        piece = reuse.get(key) if reuse else None
-        if piece is None:
-            piece = _piece(path, cache[chunk.text], chunk.start_line, newline)
-        if pieces is not None:
-            pieces[key] = piece
-        if piece.error is not None:
-            errors.append(piece.error)
-        blocks.extend(piece.blocks)
-        resources.extend(piece.resources)
-        variables.extend(piece.variables)
-        indent_unit = indent_unit or piece.indent
+    """The template made of ``pieces`` (one per chunk of ``chunks``)."""
+    # map/attrgetter/chain run in C: a keystroke re-assembles thousands of pieces.
+    resources: tuple[Resource, ...] = tuple(chain.from_iterable(map(_RESOURCES, pieces)))
+    indent_unit = next((piece.indent for piece in pieces if piece.indent), 0)
     unit = indent_unit if 0 < indent_unit <= 8 else 2
     if unit != 2:
-        resources = [replace(r, indent_unit=unit) for r in resources]
+        resources = tuple(replace(r, indent_unit=unit) for r in resources)
     return Template(
         path=path,
         format=Format.TERRAFORM,
         syntax=Syntax.HCL,
-        resources=tuple(resources),
-        variables=tuple(variables),
-        blocks=tuple(blocks),
-        errors=tuple(errors),
+        resources=resources,
+        variables=tuple(chain.from_iterable(map(_VARIABLES, pieces))),
+        blocks=tuple(chain.from_iterable(map(_BLOCKS, pieces))),
+        errors=tuple(filter(None, map(_ERROR, pieces))),
         newline=newline,
         indent_unit=unit,
         suppressions=hcl_suppressions(text, chunks),
     )
+
+
+_RESOURCES = attrgetter("resources")
+_VARIABLES = attrgetter("variables")
+_BLOCKS = attrgetter("blocks")
+_ERROR = attrgetter("error")
 
 
 def _piece(path: str, parsed: ParsedChunk, offset: int, newline: str) -> _Piece:

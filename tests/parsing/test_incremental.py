@@ -6,6 +6,8 @@ An incremental parse must give the very model a full parse of the same text give
 
 from __future__ import annotations
 
+import random
+
 import pytest
 
 from iacperf.rules.model import ScalarNode, Template
@@ -283,3 +285,26 @@ def test_an_unclosed_block_ends_at_the_next_top_level_block() -> None:
         (3, '\n# the next one\nresource "a_b" "d" {\n}\n'),
     ]
     assert Chunk(0, "a\nb\n").line_count == 2 and Chunk(0, "a\nb").line_count == 2
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_random_edits_give_the_full_parse(newline: str) -> None:
+    """Typing, deleting, new lines, line ends of the other kind, broken braces and whole
+    new resources, one after the other on the same parse: each incremental parse (which
+    keeps the pieces of the chunks an edit did not touch) equals a parse from scratch."""
+    rng = random.Random(20261127)
+    text = _file(60).replace("\n", newline)
+    parse = parse_terraform("main.tf", text, editing=True)
+    insertions = ["a", " ", '"', "{", "}", "=", "\n", "\r\n", "\r", "#", newline]
+    new_resource = f'resource "aws_instance" "z" {{{newline}  instance_type = "m4.large"{newline}}}'
+    for _ in range(150):
+        at = rng.randrange(len(text) + 1)
+        roll = rng.random()
+        if roll < 0.5:
+            text = text[:at] + rng.choice(insertions) + text[at:]
+        elif roll < 0.85:
+            text = text[:at] + text[at + rng.randrange(1, 6) :]
+        else:
+            text = text[:at] + new_resource + newline + text[at:]
+        parse = parse_terraform("main.tf", text, parse, editing=True)
+        _same_model(parse.template, parse_terraform("main.tf", text, editing=True).template)
