@@ -106,6 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     rules.set_defaults(handler=_rules)
 
     lsp = commands.add_parser("lsp", help="run the language server on stdio")
+    # Many editors' LSP clients add --stdio by default; stdio is the only transport.
+    lsp.add_argument("--stdio", action="store_true", help="accepted; stdio is the default")
     lsp.set_defaults(handler=_lsp)
 
     explain = commands.add_parser("explain", help="print a rule's documentation")

@@ -333,3 +333,28 @@ def test_a_parameter_whose_every_allowed_value_is_bad_is_reported(tmp_path: Path
     # --fix has nothing to apply: the template is left as it is.
     run("check", "--fix", "--select", "PERF001", "t.yaml", cwd=tmp_path)
     assert (tmp_path / "t.yaml").read_text() == ALLOWED_CFN
+
+
+def test_lsp_accepts_the_stdio_flag_editors_add(tmp_path: Path) -> None:
+    """``iacperf lsp --stdio`` (what many LSP clients run by default) answers initialize
+    and exits cleanly after shutdown and exit."""
+    messages = [
+        {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "initialize",
+            "params": {"processId": None, "rootUri": None, "capabilities": {}},
+        },
+        {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
+        {"jsonrpc": "2.0", "method": "exit"},
+    ]
+    frames = b"".join(
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+        for body in (json.dumps(m).encode() for m in messages)
+    )
+    done = subprocess.run(
+        [IACPERF, "lsp", "--stdio"], input=frames, capture_output=True, timeout=60, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    assert b'"name":"iacperf"' in done.stdout.replace(b" ", b""), done.stdout[:500]
