@@ -749,8 +749,15 @@ def _register_watchers(ls: IacperfServer) -> None:
     )
 
 
+def _not_a_late_cancel(record: logging.LogRecord) -> bool:
+    return not record.getMessage().startswith("Cancel notification for unknown message id")
+
+
 def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="iacperf-lsp %(levelname)s %(message)s")
+    # Clients cancel requests that were already answered (VS Code does so for hovers and
+    # code actions all the time); pygls warns about each one on stderr, the output channel.
+    logging.getLogger("pygls.protocol.json_rpc").addFilter(_not_a_late_cancel)
     # While the worker analyses, the threads that read stdin and run the event loop wait for
     # the GIL; at the default 5 ms a newer version reaches the worker late and stale work
     # runs to the end (bench/lsp_latency.py: bursts on 5,000 lines 105 ms -> 33 ms).

@@ -337,7 +337,8 @@ def test_a_parameter_whose_every_allowed_value_is_bad_is_reported(tmp_path: Path
 
 def test_lsp_accepts_the_stdio_flag_editors_add(tmp_path: Path) -> None:
     """``iacperf lsp --stdio`` (what many LSP clients run by default) answers initialize
-    and exits cleanly after shutdown and exit."""
+    and exits cleanly after shutdown and exit; cancelling a request that was already
+    answered (as VS Code does all the time) writes nothing to stderr."""
     messages = [
         {
             "jsonrpc": "2.0",
@@ -346,6 +347,7 @@ def test_lsp_accepts_the_stdio_flag_editors_add(tmp_path: Path) -> None:
             "params": {"processId": None, "rootUri": None, "capabilities": {}},
         },
         {"jsonrpc": "2.0", "method": "initialized", "params": {}},
+        {"jsonrpc": "2.0", "method": "$/cancelRequest", "params": {"id": 1}},
         {"jsonrpc": "2.0", "id": 2, "method": "shutdown"},
         {"jsonrpc": "2.0", "method": "exit"},
     ]
@@ -358,3 +360,4 @@ def test_lsp_accepts_the_stdio_flag_editors_add(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr.decode()[-2000:]
     assert b'"name":"iacperf"' in done.stdout.replace(b" ", b""), done.stdout[:500]
+    assert done.stderr == b"", done.stderr.decode()[-2000:]
