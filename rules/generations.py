@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -28,6 +28,9 @@ class Generations:
     #: Successor family -> database engines (also as ``engine:licence-model``) that can
     #: order it; empty when the table is not engine-bound.
     engines: Mapping[str, frozenset[str]]
+    #: Successor family -> engine -> its sizes, where an engine offers fewer than
+    #: ``sizes`` (Aurora orders no db.t4g.small).
+    engine_sizes: Mapping[str, Mapping[str, frozenset[str]]] = field(default_factory=dict)
 
     def is_previous(self, family: str) -> bool:
         return family in self.successors
@@ -39,12 +42,14 @@ class Generations:
         """
         found = []
         for successor in self.successors.get(family, ()):
-            if size not in self.sizes.get(successor, frozenset()):
-                continue
-            supported = self.engines.get(successor)
-            if engine is not None and supported is not None and engine not in supported:
-                continue
-            found.append(f"{successor}.{size}")
+            sizes = self.sizes.get(successor, frozenset())
+            if engine is not None:
+                supported = self.engines.get(successor)
+                if supported is not None and engine not in supported:
+                    continue
+                sizes = self.engine_sizes.get(successor, {}).get(engine, sizes)
+            if size in sizes:
+                found.append(f"{successor}.{size}")
         return found
 
     def knows_engine(self, engine: str) -> bool:
@@ -65,4 +70,8 @@ def load(name: str) -> Generations:
         sizes={k: frozenset(v) for k, v in table["sizes"].items()},
         graviton=frozenset(table["graviton"]),
         engines={k: frozenset(v) for k, v in table.get("engines", {}).items()},
+        engine_sizes={
+            family: {engine: frozenset(sizes) for engine, sizes in by_engine.items()}
+            for family, by_engine in table.get("engine_sizes", {}).items()
+        },
     )

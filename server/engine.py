@@ -36,7 +36,14 @@ from iacperf.server.module_calls import (
     local_calls,
     module_templates,
 )
-from iacperf.server.resolve import Resolver, TerraformScope, Value, origins, switched_off
+from iacperf.server.resolve import (
+    ALLOWED_VALUES,
+    Resolver,
+    TerraformScope,
+    Value,
+    origins,
+    switched_off,
+)
 from iacperf.server.rule_memo import RuleMemo
 from iacperf.server.unknowns import Explainer, blocked
 
@@ -382,12 +389,31 @@ def _on_every_variant(r: Rule, variants: Sequence[Resource], context: Context) -
         if any(o is None for o in alike):
             continue
         if any(o is not None and o.message != violation.message for o in alike):
-            where = next(origins(variants[0], violation.range), None)
-            source = where.description if where is not None else "the allowed parameter values"
-            message = f"{violation.message}; so does every other value in {source}"
-            violation = replace(violation, message=message)
+            violation = _unlike(violation, variants[0])
         kept.append(violation)
     return kept
+
+
+def _unlike(violation: Violation, variant: Resource) -> Violation:
+    """``violation`` of the first variant, when the other variants say something else.
+
+    When the value at the violation is the one that varies, its message names it and the
+    others are alike. Otherwise a value the rule reads elsewhere varies (the engine, for
+    an instance class), and so does the remedy: keep the fact, and give no edit, which
+    would fit one of the allowed values only."""
+    here = next(origins(variant, violation.range), None)
+    if here is not None and ALLOWED_VALUES in here.description:
+        message = f"{violation.message}; so does every other value in {here.description}"
+        return replace(violation, message=message)
+    varying = next(
+        (r.description for r in variant.resolved if ALLOWED_VALUES in r.description), None
+    )
+    source = varying[varying.index(ALLOWED_VALUES) :] if varying else "the allowed parameter values"
+    fact = violation.message.partition("; ")[0]
+    title = violation.fix.title if violation.fix is not None else "Fix it"
+    message = f"{fact}; the remedy depends on {source}, which the template leaves open"
+    fix = Fix.display_only(f"{title} (for one of {source}; check the others)")
+    return replace(violation, message=message, fix=fix)
 
 
 def _check_project(r: Rule, context: Context, selection: Selection) -> list[Finding]:

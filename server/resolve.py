@@ -48,6 +48,8 @@ _DEPTH = 8  # locals referring to locals: enough for real code, bounded for cycl
 #: At most this many variants per resource (allowed values of all the parameters it
 #: references, multiplied); beyond that the values stay unknown.
 _VARIANTS = 16
+#: How a value taken from a parameter's AllowedValues is described (the engine looks for it)
+ALLOWED_VALUES = "AllowedValues"
 
 TemplateLoader = Callable[[str], "Template | None"]
 
@@ -337,7 +339,7 @@ def _allowed_values(name: str, parameter: MappingNode, path: str) -> tuple[Value
     items = entry.value.items
     if not items or not all(isinstance(i, ScalarNode) and i.value is not None for i in items):
         return ()
-    description = f'AllowedValues of parameter "{name}"'
+    description = f'{ALLOWED_VALUES} of parameter "{name}"'
     return tuple(Value(i, description, path, entry.range, exact=False) for i in items)
 
 

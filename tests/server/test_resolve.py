@@ -393,6 +393,33 @@ def test_one_good_allowed_value_gives_no_finding_and_a_default_wins() -> None:
     assert defaulted.fix is not None and defaulted.fix.edits != ()
 
 
+AURORA = """\
+Parameters:
+  Engine:
+    Type: String
+    AllowedValues: [aurora-mysql, aurora-postgresql]
+Resources:
+  Instance:
+    Type: AWS::RDS::DBInstance
+    Properties:
+      Engine: !Ref Engine
+      DBClusterIdentifier: cluster
+      DBInstanceClass: db.t2.small
+"""
+
+
+def test_a_remedy_that_depends_on_an_allowed_value_elsewhere_is_not_given() -> None:
+    """db.t2.small is old for every allowed engine, but Aurora MySQL would take
+    db.t3.small and Aurora PostgreSQL has no small class: the fact, no single remedy."""
+    (finding,) = _lint({"t.yaml": AURORA}, Selection(select=frozenset({"PERF024"})))
+    assert finding.message == (
+        "RDS instance class db.t2.small is previous generation; the remedy depends on "
+        'AllowedValues of parameter "Engine", which the template leaves open'
+    )
+    assert finding.fix is not None and finding.fix.edits == ()
+    assert finding.fix.applicability is Applicability.DISPLAY_ONLY
+
+
 def test_allowed_values_reach_map_keys_and_the_memo_sees_them_change() -> None:
     text = CFN.replace(
         "  Unknown:\n    Type: String\n",
