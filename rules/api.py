@@ -280,6 +280,10 @@ class Rule:
     check: Check = field(repr=False, compare=False)
     doc: str = field(repr=False)
     module: str = ""
+    #: Module rules: whether the rule also runs on a local module's resources as a caller
+    #: binds them. False when its verdict rests on context a caller usually holds (the AMI
+    #: data source PERF002 reads is passed in as ``image_id``): there it would guess.
+    through_module_calls: bool = True
 
     def kinds(self, fmt: Format) -> tuple[str, ...]:
         return self.terraform if fmt is Format.TERRAFORM else self.cloudformation
@@ -313,6 +317,7 @@ def rule(
     well_architected: Iterable[BestPractice] = (),
     compliance: dict[str, str] | None = None,
     tags: Iterable[str] = (),
+    through_module_calls: bool = True,
 ) -> Callable[[Check], Rule]:
     """Declare a rule; the decorated function becomes an immutable ``Rule``.
 
@@ -336,6 +341,7 @@ def rule(
             check=check,
             doc=inspect.cleandoc(check.__doc__ or ""),
             module=check.__module__,
+            through_module_calls=through_module_calls,
         )
 
     return declare

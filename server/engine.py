@@ -302,8 +302,8 @@ def _check_call(
         if not _exists(resource):
             continue
         for r in by_kind.get((resource.format, resource.kind), ()):
-            if r.scope is not Scope.RESOURCE:
-                continue  # module rules need context the caller may hold (an AMI data source)
+            if r.scope is Scope.PROJECT or not r.through_module_calls:
+                continue
             try:
                 violations = list(r.check_resource(resource, _for_rule(context, r, selection)))
             except Exception as error:  # noqa: BLE001 - one rule must not stop the rest

@@ -10,9 +10,10 @@ whose own ``count`` is 0 or ``for_each`` empty (as written or through the caller
 variables and locals) creates nothing, so nothing is reported through it.
 
 Only local sources (``./``, ``../``) are followed: registry and Git modules are not on
-disk, and nothing is ever downloaded. Only resource rules run on the bound resources:
-module rules look at other resources and data sources, which for a module call may live
-in the caller (an ``aws_ami`` data source passed in as ``image_id``), so they would guess.
+disk, and nothing is ever downloaded. Resource and module rules run on the bound
+resources, with the module's own resources and blocks as their context; a module rule
+whose verdict rests on context a caller usually holds opts out (``through_module_calls``:
+PERF002 reads the ``aws_ami`` data source, which a caller passes in as ``image_id``).
 """
 
 from __future__ import annotations

@@ -295,6 +295,58 @@ def test_a_local_module_is_checked_with_its_callers_arguments(tmp_path: Path) ->
     assert 'instance_class = "db.m7' in fixed
 
 
+FUNCTIONS = """\
+variable "architectures" {
+  type    = list(string)
+  default = ["arm64"]
+}
+
+variable "instance_type" {
+  type    = string
+  default = "m7g.large"
+}
+
+resource "aws_lambda_function" "main" {
+  function_name = "app"
+  role          = "arn:aws:iam::123456789012:role/app"
+  runtime       = "python3.12"
+  handler       = "app.handler"
+  filename      = "app.zip"
+  memory_size   = 1024
+  architectures = var.architectures
+}
+
+resource "aws_instance" "main" {
+  ami           = "ami-0123456789abcdef0"
+  instance_type = var.instance_type
+}
+"""
+
+FUNCTIONS_CALLER = """\
+module "app" {
+  source        = "./modules/app"
+  architectures = ["x86_64"]
+  instance_type = "m5.large"
+}
+"""
+
+
+def test_module_rules_run_through_a_call_unless_the_caller_holds_their_context(
+    tmp_path: Path,
+) -> None:
+    """PERF010 (a module rule) reports the x86 architecture a caller passes; PERF002
+    does not run through calls: it rests on the AMI, which callers usually pass in."""
+    (tmp_path / "modules" / "app").mkdir(parents=True)
+    (tmp_path / "modules" / "app" / "main.tf").write_text(FUNCTIONS)
+    (tmp_path / "main.tf").write_text(FUNCTIONS_CALLER)
+    selection = Selection(select=frozenset({"PERF010", "PERF002"}))
+    assert scan([str(tmp_path / "modules")], selection).findings == []
+    found = scan([str(tmp_path / "main.tf")], selection).findings
+    assert [(f.code, f.resource, f.range.start.line) for f in found] == [
+        ("PERF010", "module.app.aws_lambda_function.main", 2)
+    ]
+
+
 def test_arguments_the_caller_cannot_know_stay_silent(tmp_path: Path) -> None:
     (tmp_path / "modules" / "db").mkdir(parents=True)
     (tmp_path / "modules" / "db" / "main.tf").write_text(MODULE)

@@ -79,6 +79,9 @@ _X86_ARCHITECTURES = frozenset({"x86_64", "x86_64_mac", "i386"})
     ),
     well_architected=(PERF02_BP01, PERF02_BP04),
     tags=("ec2", "compute", "graviton"),
+    # Its verdict rests on the AMI, which a module call usually passes in from a data
+    # source of the caller: through a call it would guess.
+    through_module_calls=False,
 )
 def ec2_x86_graviton_available(resource: Resource, context: Context) -> Iterator[Violation]:
     """
