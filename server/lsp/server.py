@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import gc
 import logging
 import os
 import sys
@@ -301,6 +302,16 @@ class IacperfServer(LanguageServer):
                     token, types.WorkDoneProgressEnd(message=f"{done} files analysed")
                 )
         await self.republish_all()
+        await self._settle_heap()
+
+    async def _settle_heap(self) -> None:
+        """Once the scan's analyses are done, the parsed workspace is long-lived: collect
+        once, then freeze it, so the cyclic collector stops walking it (a full collection
+        over a 20,000-line file's model paused a keystroke for 200 ms). Replaced objects
+        are still freed by reference counting; the model holds no cycles."""
+        waiting = [asyncio.shield(t) for t in self.pending.values() if not t.done()]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        await asyncio.get_running_loop().run_in_executor(self.executor, _freeze_heap)
 
     async def republish_all(self) -> None:
         """Everything the user sees gets fresh diagnostics (configuration or scan changed)."""
@@ -747,6 +758,11 @@ def _register_watchers(ls: IacperfServer) -> None:
             ]
         )
     )
+
+
+def _freeze_heap() -> None:
+    gc.collect()
+    gc.freeze()
 
 
 def _not_a_late_cancel(record: logging.LogRecord) -> bool:
