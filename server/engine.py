@@ -14,6 +14,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
+from operator import attrgetter
 
 from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNKNOWN_VALUE, UNUSED_SUPPRESSION
@@ -75,6 +76,9 @@ class Finding:
         start = self.range.start
         key = (self.path, start.line, start.character, self.rule.code, self.message)
         object.__setattr__(self, "_sort_key", key)
+
+
+_SORT_KEY = attrgetter("_sort_key")
 
 
 @dataclass(frozen=True)
@@ -173,7 +177,7 @@ def lint(
         check = functools.partial(_check, explainer=Explainer.of(group) if report_unknown else None)
         context = Context(
             module=resolver.module(group, selection.var_files, _exists),
-            blocks=tuple(b for t in group for b in t.blocks),
+            blocks=tuple(chain.from_iterable(t.blocks for t in group)),
             globals=_sam_globals(group),
             facts=facts,
         )
@@ -216,7 +220,7 @@ def lint(
         everything = tuple(chain.from_iterable(existing(t) for t in seen if t.format is fmt))
         if not everything:
             continue
-        blocks = tuple(b for t in seen if t.format is fmt for b in t.blocks)
+        blocks = tuple(chain.from_iterable(t.blocks for t in seen if t.format is fmt))
         whole = Context(project=everything, blocks=blocks, facts=facts)
         whole_memo = memo.module(("project", fmt.value), whole) if memo is not None else None
         for r in project_rules:
@@ -240,7 +244,7 @@ def lint(
     findings = apply_suppressions(findings, templates, selection, judged)
     if judge:
         findings = [f for f in findings if selection.enabled(f.rule)]
-    findings.sort(key=Finding.sort_key)
+    findings.sort(key=_SORT_KEY)
     return findings
 
 
@@ -295,7 +299,7 @@ def _check_call(
     everything, affected = bound_resources(call, bindings, module)
     context = Context(
         module=tuple(r for r in everything if _exists(r)),
-        blocks=tuple(b for t in module for b in t.blocks),
+        blocks=tuple(chain.from_iterable(t.blocks for t in module)),
         facts=facts,
     )
     for resource in affected:

@@ -61,18 +61,34 @@ class ModuleCall:
 
 def local_calls(group: Sequence[Template]) -> Iterator[ModuleCall]:
     for template in group:
-        if template.format is not Format.TERRAFORM:
+        if template.format is Format.TERRAFORM:
+            yield from _calls_of(template)
+
+
+# id(template) -> (template, its local calls): a keystroke re-lints the module, and every
+# template but the edited one is the same object as before.
+_CALLS: dict[int, tuple[Template, tuple[ModuleCall, ...]]] = {}
+
+
+def _calls_of(template: Template) -> tuple[ModuleCall, ...]:
+    known = _CALLS.get(id(template))
+    if known is not None and known[0] is template:
+        return known[1]
+    calls = []
+    for block in template.blocks:
+        entry = block.entry
+        if entry.key != "module" or not entry.is_block or len(entry.labels) != 1:
             continue
-        for block in template.blocks:
-            entry = block.entry
-            if entry.key != "module" or not entry.is_block or len(entry.labels) != 1:
-                continue
-            assert isinstance(entry.value, MappingNode)
-            value = text(entry.value.get("source"))
-            if value is None or not value.startswith(_LOCAL):
-                continue
-            folder = os.path.normpath(os.path.join(os.path.dirname(template.path), value))
-            yield ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder)
+        assert isinstance(entry.value, MappingNode)
+        value = text(entry.value.get("source"))
+        if value is None or not value.startswith(_LOCAL):
+            continue
+        folder = os.path.normpath(os.path.join(os.path.dirname(template.path), value))
+        calls.append(ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder))
+    if len(_CALLS) > 10_000:
+        _CALLS.clear()
+    _CALLS[id(template)] = (template, tuple(calls))
+    return _CALLS[id(template)][1]
 
 
 def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, Value]:

@@ -38,9 +38,7 @@ class _Seen:
     """What the last lint of a module looked at, to tell what an edit changed since."""
 
     lint: int
-    module: tuple[Resource, ...]
-    blocks: tuple[TopBlock, ...]
-    project: tuple[Resource, ...]
+    index: _Index
 
 
 class _Index:
@@ -52,35 +50,44 @@ class _Index:
         self.lint = lint
         self.before = before
         self._changed: dict[str, frozenset[str] | None] = {}
-        self._kinds: dict[str, tuple[Resource, ...]] | None = None
-        self._order: dict[int, int] = {}  # id(resource) -> its place in the module
-        self._types: dict[str, tuple[TopBlock, ...]] | None = None
+        #: part ("module", "blocks", "project") -> kind or block type -> its objects
+        self._groups: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self._order: dict[int, int] | None = None  # id(resource) -> its place in the module
 
     def of_kind(self, kind: str) -> tuple[Resource, ...]:
-        if self._kinds is None:
-            kinds: dict[str, list[Resource]] = {}
-            for place, resource in enumerate(self.context.module):
-                kinds.setdefault(resource.kind, []).append(resource)
-                self._order[id(resource)] = place
-            self._kinds = {k: tuple(v) for k, v in kinds.items()}
-        return self._kinds.get(kind, ())
+        return self._group("module", kind)
 
     def of_kinds(self, kinds: Sequence[str]) -> list[Resource]:
         """The resources of any of ``kinds``, in module order."""
+        if self._order is None:
+            self._order = {id(r): place for place, r in enumerate(self.context.module)}
+        order = self._order
         found = [r for kind in dict.fromkeys(kinds) for r in self.of_kind(kind)]
-        found.sort(key=lambda r: self._order[id(r)])
+        found.sort(key=lambda r: order[id(r)])
         return found
 
     def of_type(self, block_type: str) -> tuple[TopBlock, ...]:
-        if self._types is None:
-            types: dict[str, list[TopBlock]] = {}
-            for block in self.context.blocks:
-                types.setdefault(block.entry.key, []).append(block)
-            self._types = {k: tuple(v) for k, v in types.items()}
-        return self._types.get(block_type, ())
+        return self._group("blocks", block_type)
 
     def of_project_kind(self, kind: str) -> tuple[Resource, ...]:
-        return tuple(self.context.project_of_kind(kind))
+        return self._group("project", kind)
+
+    def _group(self, part: str, key: str) -> tuple[Any, ...]:
+        """The objects of ``part`` of one kind (block type), in order. Taken from the last
+        lint when that kind holds the same objects: a keystroke touches one resource, and
+        walking thousands to find the three module blocks would cost every keystroke."""
+        cache = self._groups.setdefault(part, {})
+        found = cache.get(key)
+        if found is None:
+            before = self.before
+            changed = self._changes(part) if before is not None else None
+            if before is not None and changed is not None and key not in changed:
+                found = before.index._groups.get(part, {}).get(key)
+            if found is None:
+                key_of = _block_type if part == "blocks" else _kind
+                found = tuple(x for x in getattr(self.context, part) if key_of(x) == key)
+            cache[key] = found
+        return found
 
     def unchanged(self, dependency: Dependency) -> bool:
         """True when ``dependency`` holds the same objects as in the module's last lint.
@@ -106,7 +113,7 @@ class _Index:
             return self._changed[part]
         changed: frozenset[str] | None = None
         if self.before is not None:
-            old, new = getattr(self.before, part), getattr(self.context, part)
+            old, new = getattr(self.before.index.context, part), getattr(self.context, part)
             if old is new:
                 changed = frozenset()
             elif len(old) == len(new):
@@ -290,8 +297,11 @@ class RuleMemo:
         """The memo for one lint of one module (``group``: its files' paths)."""
         key = tuple(group)
         lint = next(self._lints)
-        index = _Index(context, lint, self._seen.get(key))
-        self._seen[key] = _Seen(lint, context.module, context.blocks, context.project)
+        before = self._seen.get(key)
+        if before is not None:
+            before.index.before = None  # its lint is over: keep one lint back, not a chain
+        index = _Index(context, lint, before)
+        self._seen[key] = _Seen(lint, index)
         return ModuleMemo(self, key, index, self._groups.get(key, {}))
 
     def _finish(self, key: tuple[str, ...], groups: dict[int, _Group]) -> None:

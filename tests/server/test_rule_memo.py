@@ -310,3 +310,40 @@ def test_a_project_rule_runs_again_only_when_a_kind_it_read_changed() -> None:
     assert messages == ["1 roles"] and memo.project_misses == misses  # a queue is no role
     messages, parse = run(role.format(n=1) + role.format(n=2) + queue.format(name="b"), parse)
     assert messages == ["2 roles"] and memo.project_misses == misses + 1
+
+
+def test_random_edits_of_a_big_module_lint_as_a_fresh_lint_does() -> None:
+    """Every Terraform fixture in one module (databases, roles, alarms, NAT gateways and
+    endpoints, modules ...), edited at random: after every edit, the memo's lint (reused
+    groups, summaries, project rules, kinds the edit did not touch) equals a lint from
+    scratch."""
+    import random
+    from pathlib import Path
+
+    fixtures = Path(__file__).parents[1] / "rules" / "fixtures"
+    text = "\n".join(
+        p.read_text(encoding="utf-8") for p in sorted(fixtures.glob("*/*.tf")) if p.is_file()
+    )
+    rng = random.Random(1127)
+    memo = RuleMemo()
+    parse = parse_terraform("/ws/main.tf", text, editing=True)
+    for _ in range(30):
+        lines = text.split("\n")
+        at = rng.randrange(len(lines))
+        line = lines[at]
+        roll = rng.random()
+        if roll < 0.45 and '"' in line:
+            quote = line.index('"') + 1
+            lines[at] = line[:quote] + rng.choice("abx1") + line[quote:]
+        elif roll < 0.7:
+            lines[at] = line[: len(line) // 2]
+        elif roll < 0.85:
+            lines.insert(at, "")
+        else:
+            name = f"r{rng.randrange(99)}"
+            lines.insert(at, f'resource "aws_iam_role" "{name}" {{\n  name = "x"\n}}')
+        text = "\n".join(lines)
+        parse = parse_terraform("/ws/main.tf", text, parse, editing=True)
+        remembered = lint([parse.template], SELECTION, memo=memo)
+        assert remembered == lint([parse.template], SELECTION)
+    assert memo.hits > memo.misses  # the memo did its job along the way
