@@ -143,16 +143,10 @@ def lint(
     if judge or selection.enabled(PARSE_ERROR):
         for template in templates:
             findings.extend(_parse_error_findings(template, selection))
-    listed: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
-    project_rules: list[Rule] = []
-    for r in active:
-        if r.scope is Scope.PROJECT:
-            project_rules.append(r)
-            continue
-        for fmt in Format:
-            for kind in r.kinds(fmt):
-                listed[(fmt, kind)].append(r)
-    by_kind = {key: tuple(value) for key, value in listed.items()}
+    if memo is not None:
+        by_kind, project_rules = memo.rule_index(tuple(active), _rule_index)
+    else:
+        by_kind, project_rules = _rule_index(tuple(active))
 
     def existing(template: Template) -> tuple[Resource, ...]:
         return memo.existing(template, _exists) if memo is not None else _existing(template)
@@ -418,6 +412,23 @@ def _unlike(violation: Violation, variant: Resource) -> Violation:
     message = f"{fact}; the remedy depends on {source}, which the template leaves open"
     fix = Fix.display_only(f"{title} (for one of {source}; check the others)")
     return replace(violation, message=message, fix=fix)
+
+
+RuleIndex = tuple[dict[tuple[Format, str], tuple[Rule, ...]], tuple[Rule, ...]]
+
+
+def _rule_index(active: tuple[Rule, ...]) -> RuleIndex:
+    """Resource and module rules by (format, resource kind), and the project rules."""
+    listed: dict[tuple[Format, str], list[Rule]] = defaultdict(list)
+    project_rules: list[Rule] = []
+    for r in active:
+        if r.scope is Scope.PROJECT:
+            project_rules.append(r)
+            continue
+        for fmt in Format:
+            for kind in r.kinds(fmt):
+                listed[(fmt, kind)].append(r)
+    return {key: tuple(value) for key, value in listed.items()}, tuple(project_rules)
 
 
 def _check_project(r: Rule, context: Context, selection: Selection) -> list[Finding]:

@@ -21,6 +21,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
@@ -30,6 +31,7 @@ from iacperf.server.resolve import Resolver, same_objects
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
 _EXISTING_LIMIT = 50_000
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
 
 
@@ -50,6 +52,10 @@ class _Index:
         self.lint = lint
         self.before = before
         self._changed: dict[str, frozenset[str] | None] = {}
+        self._replaced: dict[str, dict[int, Any]] = {}  # part -> id(old object) -> new one
+        self._regrouped: dict[str, set[str]] = {}  # part -> kinds an object joined or left
+        #: part -> whether ``_groups[part]`` holds every kind of it (a missing one is empty)
+        self._complete: dict[str, bool] = {}
         #: part ("module", "blocks", "project") -> kind or block type -> its objects
         self._groups: dict[str, dict[str, tuple[Any, ...]]] = {}
         self._order: dict[int, int] | None = None  # id(resource) -> its place in the module
@@ -73,21 +79,40 @@ class _Index:
         return self._group("project", kind)
 
     def _group(self, part: str, key: str) -> tuple[Any, ...]:
-        """The objects of ``part`` of one kind (block type), in order. Taken from the last
-        lint when that kind holds the same objects: a keystroke touches one resource, and
-        walking thousands to find the three module blocks would cost every keystroke."""
-        cache = self._groups.setdefault(part, {})
-        found = cache.get(key)
-        if found is None:
-            before = self.before
-            changed = self._changes(part) if before is not None else None
-            if before is not None and changed is not None and key not in changed:
-                found = before.index._groups.get(part, {}).get(key)
-            if found is None:
-                key_of = _block_type if part == "blocks" else _kind
-                found = tuple(x for x in getattr(self.context, part) if key_of(x) == key)
-            cache[key] = found
-        return found
+        """The objects of ``part`` of one kind (block type), in order."""
+        groups = self._groups.get(part)
+        if groups is None or not self._complete.get(part, False) and key not in groups:
+            # One pass builds every group of the part; later lints carry them forward.
+            key_of = _KEY_OF[part]
+            built: dict[str, list[Any]] = {}
+            for item in getattr(self.context, part):
+                built.setdefault(key_of(item), []).append(item)
+            groups = {k: tuple(v) for k, v in built.items()}
+            self._groups[part] = groups
+            self._complete[part] = True
+        return groups.get(key, ())
+
+    def carry_forward(self) -> None:
+        """Take the last lint's groups, with the objects an edit replaced swapped in: a
+        keystroke touches one resource, and walking thousands to find the three module
+        blocks would cost every keystroke. A group an object joined or left is dropped
+        (built again when asked for)."""
+        if self.before is None:
+            return
+        for part, groups in self.before.index._groups.items():
+            changed = self._changes(part)
+            if changed is None:
+                continue
+            replaced, regrouped = self._replaced[part], self._regrouped[part]
+            mine: dict[str, tuple[Any, ...]] = {}
+            for key, last in groups.items():
+                if key not in changed:
+                    mine[key] = last
+                elif key not in regrouped:
+                    mine[key] = tuple(replaced.get(id(x), x) for x in last)
+            self._groups[part] = mine
+            # Complete when the last one was and no kind is missing now.
+            self._complete[part] = self.before.index._complete.get(part, False) and not regrouped
 
     def unchanged(self, dependency: Dependency) -> bool:
         """True when ``dependency`` holds the same objects as in the module's last lint.
@@ -108,20 +133,32 @@ class _Index:
 
     def _changes(self, part: str) -> frozenset[str] | None:
         """The kinds (block types) whose objects in ``part`` differ from the last lint;
-        None when that cannot be told cheaply."""
+        None when that cannot be told cheaply (the count changed). Also notes which objects
+        replaced which, and the kinds an object joined or left (``_group``)."""
         if part in self._changed:
             return self._changed[part]
         changed: frozenset[str] | None = None
+        replaced: dict[int, Any] = {}
+        regrouped: set[str] = set()
         if self.before is not None:
             old, new = getattr(self.before.index.context, part), getattr(self.context, part)
             if old is new:
                 changed = frozenset()
             elif len(old) == len(new):
-                key = _block_type if part == "blocks" else _kind
-                changed = frozenset(
-                    k for a, b in zip(old, new, strict=True) if a is not b for k in (key(a), key(b))
-                )
+                key_of = _KEY_OF[part]
+                kinds: set[str] = set()
+                for a, b in zip(old, new, strict=True):
+                    if a is not b:
+                        ka, kb = key_of(a), key_of(b)
+                        kinds.update((ka, kb))
+                        if ka == kb:
+                            replaced[id(a)] = b
+                        else:
+                            regrouped.update((ka, kb))
+                changed = frozenset(kinds)
         self._changed[part] = changed
+        self._replaced[part] = replaced
+        self._regrouped[part] = regrouped
         return changed
 
     def objects(self, dependency: Dependency) -> tuple[object, ...]:
@@ -194,12 +231,11 @@ class _State:
     lint: int  # the last lint that found these objects current
 
 
-def _kind(resource: Resource) -> str:
-    return resource.kind
-
-
-def _block_type(block: TopBlock) -> str:
-    return block.entry.key
+_KEY_OF: dict[str, Callable[[Any], str]] = {
+    "module": attrgetter("kind"),
+    "project": attrgetter("kind"),
+    "blocks": attrgetter("entry.key"),
+}
 
 
 @dataclass
@@ -253,6 +289,7 @@ class RuleMemo:
     resolver: Resolver = field(default_factory=Resolver)
 
     _facts_kept: int = 0  # how many facts there were after the last clean-up
+    _rule_index: tuple[tuple[Rule, ...], Any] | None = None
     _lints: Iterator[int] = field(default_factory=lambda: itertools.count(1))
     #: What each module's last lint looked at (``_Index.unchanged``)
     _seen: dict[tuple[str, ...], _Seen] = field(default_factory=dict)
@@ -261,6 +298,16 @@ class RuleMemo:
     _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
     #: What project rules found, per (format's project key, rule code)
     _project: dict[tuple[tuple[str, ...], str], _Entry] = field(default_factory=dict)
+
+    def rule_index(self, active: tuple[Rule, ...], build: Callable[[tuple[Rule, ...]], _I]) -> _I:
+        """``build(active)``, the same object while the same rules are active: the memo
+        compares a resource's rules by identity first, once per resource and keystroke."""
+        known = self._rule_index
+        if known is None or not same_objects(known[0], active):
+            known = (active, build(active))
+            self._rule_index = known
+        result: _I = known[1]
+        return result
 
     def forget_replaced(self, templates: Sequence[Template]) -> None:
         """Drop facts about resource objects edits have replaced, once they pile up."""
@@ -301,6 +348,7 @@ class RuleMemo:
         if before is not None:
             before.index.before = None  # its lint is over: keep one lint back, not a chain
         index = _Index(context, lint, before)
+        index.carry_forward()
         self._seen[key] = _Seen(lint, index)
         return ModuleMemo(self, key, index, self._groups.get(key, {}))
 

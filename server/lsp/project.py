@@ -40,6 +40,7 @@ class Project:
     #: folder -> the Terraform files of ``entries`` in it, so a keystroke never walks
     #: every file of the workspace to find its module.
     terraform_folders: dict[str, set[str]] = field(default_factory=dict)
+    _selection: Selection | None = None
 
     def _put(self, path: str, entry: _Entry) -> None:
         self.entries[path] = entry
@@ -126,6 +127,11 @@ class Project:
         on_rule_error: Callable[[Rule, str, BaseException], None],
     ) -> dict[str, list[Finding]]:
         """Findings for every file of ``path``'s module (empty lists for clean files)."""
+        if selection == self._selection:
+            # The same settings as last time: the very object, so the rule memo's checks
+            # are identity checks, not one comparison of the settings per resource.
+            selection = self._selection
+        self._selection = selection
         paths = self.module_paths(path)
         group = self.templates(paths)
         findings = lint(

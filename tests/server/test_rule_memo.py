@@ -347,3 +347,23 @@ def test_random_edits_of_a_big_module_lint_as_a_fresh_lint_does() -> None:
         remembered = lint([parse.template], SELECTION, memo=memo)
         assert remembered == lint([parse.template], SELECTION)
     assert memo.hits > memo.misses  # the memo did its job along the way
+
+
+def test_a_resource_that_changes_kind_in_place_is_counted_in_its_new_kind() -> None:
+    """The same number of resources, one of them now another kind: the kinds index that
+    keystrokes carry forward must move it, for module and project rules alike."""
+    memo = RuleMemo()
+    text = (
+        'resource "aws_iam_role" "a" {\n  name = "a"\n}\n\n'
+        'resource "aws_sqs_queue" "q" {\n  name = "q"\n}\n'
+    )
+    rules = [PROJECT_PROBE, PROBE]
+    bucket = '\nresource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    parsed = parse_terraform("/ws/main.tf", text + bucket)
+    found = lint([parsed.template], SELECTION, rules=rules, memo=memo)
+    assert sorted(f.message for f in found) == ["1 roles", "1 roles"]
+    edited = text.replace('"aws_sqs_queue" "q"', '"aws_iam_role" "q"') + bucket
+    parsed = parse_terraform("/ws/main.tf", edited, parsed)
+    found = lint([parsed.template], SELECTION, rules=rules, memo=memo)
+    assert found == lint([parsed.template], SELECTION, rules=rules)
+    assert sorted(f.message for f in found) == ["2 roles", "2 roles"]

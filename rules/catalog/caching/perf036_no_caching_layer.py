@@ -181,8 +181,8 @@ def no_caching_layer(context: Context) -> Iterator[Violation]:
 
 
 def _position(resource: Resource) -> tuple[str, int, int]:
-    start = resource.absolute(resource.range).start
-    return (resource.path, start.line, start.character)
+    start = resource.range.start  # relative to the resource's first line
+    return (resource.path, resource.line_offset + start.line, start.character)
 
 
 def _state_lock(table: Resource) -> bool:

@@ -114,7 +114,7 @@ def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
     first = inventory[0]
     found = list(dict.fromkeys(r.kind for r in inventory))
     kinds = ", ".join(found[:_KINDS_SHOWN]) + (", ..." if len(found) > _KINDS_SHOWN else "")
-    metrics = list(dict.fromkeys(_metric(r) for r in inventory))[:_HINTS_SHOWN]
+    metrics = _first_metrics(inventory)
     if len(inventory) == 1:
         what, whose = f"the compute/data resource scanned ({kinds})", "its"
     else:
@@ -125,6 +125,19 @@ def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
         Fix.display_only(f"Add CloudWatch alarms, for example on {', '.join(metrics)}"),
         resource=first,
     )
+
+
+def _first_metrics(inventory: list[Resource]) -> list[str]:
+    """The first few different metrics to alarm on, in file order (a project has
+    thousands of resources; the hint names three)."""
+    metrics: list[str] = []
+    for resource in inventory:
+        metric = _metric(resource)
+        if metric not in metrics:
+            metrics.append(metric)
+            if len(metrics) == _HINTS_SHOWN:
+                break
+    return metrics
 
 
 def _metric(resource: Resource) -> str:
