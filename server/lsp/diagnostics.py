@@ -52,8 +52,6 @@ def _converter() -> cattrs.Converter:
 @dataclass(frozen=True, slots=True)
 class _Rendered:
     finding: Finding  # kept alive, so its id is not reused while this entry lives
-    uri: str
-    encoding: str
     wire: bytes  # the diagnostic as JSON, encoded
     #: The lines the conversion read (all well inside the text, see ``_lines_used``) and
     #: a getter that reads them again from a new text.
@@ -77,12 +75,16 @@ class DiagnosticRenderer:
     def __init__(self) -> None:
         self._rendered: dict[int, _Rendered] = {}
         self._by_key: dict[tuple[str, int, int, str, str], _Rendered] = {}
+        self._target: tuple[str, str] | None = None  # (uri, position encoding) rendered for
 
     def render(
         self, findings: Sequence[Finding], uri: str, lines: Sequence[str], codec: PositionCodec
     ) -> list[bytes]:
         """``findings`` of the document ``uri`` whose text is ``lines`` (with line ends)."""
         encoding = str(codec.encoding)
+        if self._target != (uri, encoding):
+            self._rendered, self._by_key = {}, {}  # another URI or unit: nothing carries over
+            self._target = (uri, encoding)
         # Positions at or past the last line are clamped against the line count: a
         # finding there is converted afresh every time.
         safe = len(lines) - 1
@@ -90,40 +92,35 @@ class DiagnosticRenderer:
         rendered: dict[int, _Rendered] = {}
         keyed: dict[tuple[str, int, int, str, str], _Rendered] = {}
         result = []
+        # Runs once per finding and keystroke, thousands of times on a big file: plain
+        # attribute reads and local names.
         for finding in findings:
+            key = finding._sort_key
             entry = previous.get(id(finding))
             if entry is None or entry.finding is not finding:
-                entry = by_key.get(finding.sort_key())
+                entry = by_key.get(key)
                 if entry is not None and entry.finding != finding:
                     entry = None
-            if (
-                entry is None
-                or entry.last >= safe
-                or entry.uri != uri
-                or entry.encoding != encoding
-                or entry.reread(lines) != entry.read
-            ):
-                entry = _render(finding, uri, encoding, lines, codec)
+            if entry is None or entry.last >= safe or entry.reread(lines) != entry.read:
+                entry = _render(finding, uri, lines, codec)
             elif entry.finding is not finding:
                 entry = dataclasses.replace(entry, finding=finding)
             rendered[id(finding)] = entry
-            keyed[finding.sort_key()] = entry
+            keyed[key] = entry
             result.append(entry.wire)
         self._rendered, self._by_key = rendered, keyed
         return result
 
 
-def _render(
-    finding: Finding, uri: str, encoding: str, lines: Sequence[str], codec: PositionCodec
-) -> _Rendered:
+def _render(finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec) -> _Rendered:
     wire = json.dumps(diagnostic_json(finding, uri, lines, codec), separators=_COMPACT).encode()
     used = _lines_used(finding)
     last = max(used)
     if last >= len(lines) - 1 or min(used) < 0:
-        return _Rendered(finding, uri, encoding, wire, (), _never, last=len(lines))
+        return _Rendered(finding, wire, (), _never, last=len(lines))
     # itemgetter of one index returns the item itself, not a 1-tuple: ask for it twice.
     reread = itemgetter(*used) if len(used) > 1 else itemgetter(used[0], used[0])
-    return _Rendered(finding, uri, encoding, wire, reread(lines), reread, last)
+    return _Rendered(finding, wire, reread(lines), reread, last)
 
 
 def _never(lines: Sequence[str]) -> tuple[str, ...]:

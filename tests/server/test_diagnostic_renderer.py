@@ -85,3 +85,18 @@ def test_equal_new_findings_reuse_their_json_and_changed_ones_render_fresh() -> 
     assert [json.loads(w) for w in third] == [
         diagnostic_json(f, "file:///w/main.tf", lines, UTF16) for f in changed
     ]
+
+
+def test_another_position_encoding_renders_afresh() -> None:
+    """The same findings and text, but a client counting code points, not UTF-16 units:
+    nothing rendered for the other unit is reused."""
+    text = GP2.replace('  type              = "gp2"', '  type/*😀*/        = "gp2"')
+    lines = text.splitlines(True)
+    findings = _findings("main.tf", text)
+    renderer = DiagnosticRenderer()
+    utf16 = renderer.render(findings, "file:///w/main.tf", lines, UTF16)
+    utf32 = renderer.render(
+        findings, "file:///w/main.tf", lines, PositionCodec(types.PositionEncodingKind.Utf32)
+    )
+    start16 = json.loads(utf16[0])["range"]["start"]["character"]
+    assert json.loads(utf32[0])["range"]["start"]["character"] == start16 - 1
