@@ -25,6 +25,7 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from operator import is_
 from typing import Any
 
 from iacperf.rules.model import (
@@ -467,9 +468,13 @@ class _ModuleState:
     scope: TerraformScope | _CloudFormationScope
     templates: tuple[Template, ...] = ()
     resources: tuple[Resource, ...] = ()
-    #: id(resource) -> (resource, what it resolved to, the names it looked up, whether
-    #: the resolved resource exists: ``count = 0`` switches it off)
-    done: dict[int, tuple[Resource, Resource, frozenset[str], bool]] = field(default_factory=dict)
+    #: template path -> (its resources, and for each: the resource, what it resolved to,
+    #: the names it looked up, whether the resolved resource exists: ``count = 0``
+    #: switches it off)
+    rows: dict[str, tuple[tuple[Resource, ...], list[_Done]]] = field(default_factory=dict)
+
+
+_Done = tuple[Resource, Resource, frozenset[str], bool]
 
 
 class Resolver:
@@ -508,26 +513,44 @@ class Resolver:
         elif not same_objects(state.inputs, inputs):
             scope = _scope_of(group, extra)
             changed = _changes(state.scope, scope)
-            state = _ModuleState(inputs, scope, done=state.done)
-        resolved: list[Resource] = []
-        done: dict[int, tuple[Resource, Resource, frozenset[str], bool]] = {}
+            state = _ModuleState(inputs, scope, rows=state.rows)
+        scope = state.scope
+
+        def resolve_one(resource: Resource) -> _Done:
+            used: set[str] = set()
+            result = _resolve(resource, scope, used)
+            alive = exists(result) and not _condition_false(result, scope, used)
+            return (resource, result, frozenset(used), alive)
+
+        rows: dict[str, tuple[tuple[Resource, ...], list[_Done]]] = {}
         for template in group:
-            for resource in template.resources:
-                known = state.done.get(id(resource))
-                if (
-                    changed is None
-                    or known is None
-                    or known[0] is not resource
-                    or (changed and not changed.isdisjoint(known[2]))
-                ):
-                    used: set[str] = set()
-                    result = _resolve(resource, state.scope, used)
-                    alive = exists(result) and not _condition_false(result, state.scope, used)
-                    known = (resource, result, frozenset(used), alive)
-                done[id(resource)] = known
-                if known[3]:
-                    resolved.append(known[1])
-        state.done = done
+            resources = template.resources
+            last_resources, last = state.rows.get(template.path, ((), []))
+            if changed is not None and len(last_resources) == len(resources):
+                # A keystroke: the same objects but one or two (found in C), and most of
+                # them looked up no name whose value changed.
+                entries = list(last)
+                todo = [i for i, same in enumerate(map(is_, last_resources, resources)) if not same]
+                if changed:
+                    todo.extend(i for i, known in enumerate(last) if changed & known[2])
+                for i in todo:
+                    entries[i] = resolve_one(resources[i])
+            else:
+                by_id = {id(known[0]): known for known in last}
+                entries = []
+                for resource in resources:
+                    known = by_id.get(id(resource))
+                    if (
+                        changed is None
+                        or known is None
+                        or known[0] is not resource
+                        or changed & known[2]
+                    ):
+                        known = resolve_one(resource)
+                    entries.append(known)
+            rows[template.path] = (resources, entries)
+        state.rows = rows
+        resolved = [k[1] for t in group for k in rows[t.path][1] if k[3]]
         state.templates = tuple(group)
         state.resources = tuple(resolved)
         self._modules[key] = state
