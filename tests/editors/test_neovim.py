@@ -16,7 +16,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from .support import unavailable
+from .support import run_group, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).parent
@@ -104,27 +103,6 @@ def _isolated_env(home: Path, **extra: str) -> dict[str, str]:
     return env
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[int, str]:
-    """Run nvim in its own process group, so a hang cannot leave the server behind."""
-    process = subprocess.Popen(
-        command,
-        cwd=cwd,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    try:
-        output, _ = process.communicate(timeout=RUN_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        return -1, output + f"\n(killed after {RUN_TIMEOUT} s)"
-    return process.returncode, output
-
-
 @dataclass
 class Run:
     result: dict[str, Any]
@@ -181,7 +159,7 @@ def run(nvim: str, tmp_path_factory: pytest.TempPathFactory) -> Run:
     )
     command = [nvim, "--headless", "--noplugin", "-i", "NONE", "-u", str(INIT)]
     command += ["-c", f"luafile {DRIVER}"]
-    returncode, output = _run(command, env, cwd=workspace)
+    returncode, output = run_group(command, RUN_TIMEOUT, cwd=workspace, env=env)
     result = json.loads(out.read_text()) if out.exists() else {"error": "no result file"}
     lsp_log = base / "home" / "state" / "nvim" / "lsp.log"
     return Run(result, returncode, output, workspace, lsp_log)
@@ -324,7 +302,7 @@ def test_lspconfig_snippet_starts_the_same_server(nvim: str, tmp_path: Path) -> 
     env = _isolated_env(tmp_path / "home")
     command = [nvim, "--headless", "--clean", "-l", str(LSPCONFIG_CHECK)]
     command += [str(tmp_path / "native.lua"), str(tmp_path / "legacy.lua"), str(out)]
-    returncode, output = _run(command, env, cwd=tmp_path)
+    returncode, output = run_group(command, RUN_TIMEOUT, cwd=tmp_path, env=env)
     assert returncode == 0 and out.exists(), output
     seen = json.loads(out.read_text())
     native_config, lspconfig = seen["native"], seen["lspconfig"]
@@ -370,7 +348,9 @@ def test_readme_filetypes_catch_iac_and_leave_other_files_alone(nvim: str, tmp_p
     out = tmp_path / "out.json"
     command = [nvim, "--headless", "--clean", "-l", str(FILETYPES_CHECK)]
     command += [str(tmp_path / "snippet.lua"), str(samples), str(out)]
-    returncode, output = _run(command, _isolated_env(tmp_path / "home"), cwd=tmp_path)
+    returncode, output = run_group(
+        command, RUN_TIMEOUT, cwd=tmp_path, env=_isolated_env(tmp_path / "home")
+    )
     assert returncode == 0 and out.exists(), output
     seen = json.loads(out.read_text())
     expected = {
