@@ -65,13 +65,13 @@ def local_calls(group: Sequence[Template]) -> Iterator[ModuleCall]:
             yield from _calls_of(template)
 
 
-# id(template) -> (template, its local calls): a keystroke re-lints the module, and every
-# template but the edited one is the same object as before.
-_CALLS: dict[int, tuple[Template, tuple[ModuleCall, ...]]] = {}
+# path -> (its latest template, its local calls): a keystroke re-lints the module, and
+# every template but the edited one is the same object as before.
+_CALLS: dict[str, tuple[Template, tuple[ModuleCall, ...]]] = {}
 
 
 def _calls_of(template: Template) -> tuple[ModuleCall, ...]:
-    known = _CALLS.get(id(template))
+    known = _CALLS.get(template.path)
     if known is not None and known[0] is template:
         return known[1]
     calls = []
@@ -86,9 +86,9 @@ def _calls_of(template: Template) -> tuple[ModuleCall, ...]:
         folder = os.path.normpath(os.path.join(os.path.dirname(template.path), value))
         calls.append(ModuleCall(entry.labels[0], template, block.line_offset, entry.value, folder))
     if len(_CALLS) > 10_000:
-        _CALLS.clear()
-    _CALLS[id(template)] = (template, tuple(calls))
-    return _CALLS[id(template)][1]
+        _CALLS.clear()  # a very long CLI run over many projects
+    _CALLS[template.path] = (template, tuple(calls))
+    return _CALLS[template.path][1]
 
 
 def call_bindings(call: ModuleCall, caller_scope: TerraformScope) -> dict[str, Value]:

@@ -487,7 +487,8 @@ class Resolver:
     def __init__(self, load: TemplateLoader | None = None) -> None:
         self._modules: dict[tuple[str, ...], _ModuleState] = {}
         self._load = load or load_template
-        self._inputs: dict[int, tuple[Template, tuple[object, ...]]] = {}
+        #: path -> (its latest template, what a scope is built from in it)
+        self._inputs: dict[str, tuple[Template, tuple[object, ...]]] = {}
         #: Findings of local module calls by what they depend on (see the engine); the
         #: value keeps those objects alive, so their ids stay theirs.
         self.calls: dict[tuple[object, ...], tuple[object, list[Any]]] = {}
@@ -554,8 +555,6 @@ class Resolver:
         state.templates = tuple(group)
         state.resources = tuple(resolved)
         self._modules[key] = state
-        if len(self._inputs) > 4 * len(group) + 1000:
-            self._inputs.clear()
         return state.resources
 
     def scope(self, group: Sequence[Template]) -> TerraformScope | _CloudFormationScope | None:
@@ -564,10 +563,10 @@ class Resolver:
         return state.scope if state is not None else None
 
     def _inputs_of(self, template: Template) -> tuple[object, ...]:
-        known = self._inputs.get(id(template))
+        known = self._inputs.get(template.path)
         if known is None or known[0] is not template:
             known = (template, _scope_inputs(template))
-            self._inputs[id(template)] = known
+            self._inputs[template.path] = known
         return known[1]
 
 

@@ -29,7 +29,6 @@ from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
 from iacperf.server.resolve import Resolver, same_objects
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
-_EXISTING_LIMIT = 50_000
 _T = TypeVar("_T")
 _I = TypeVar("_I")
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
@@ -279,10 +278,11 @@ class RuleMemo:
     misses: int = 0
     project_hits: int = 0
     project_misses: int = 0
-    #: id(template) -> (template, its resources that exist), see ``existing``
-    _existing: dict[int, tuple[Template, tuple[Resource, ...]]] = field(default_factory=dict)
-    #: id(resource) -> (resource, whether it exists)
-    _exists: dict[int, tuple[Resource, bool]] = field(default_factory=dict)
+    #: path -> (its latest template, the resources that exist, id(resource) -> (resource,
+    #: whether it exists)), see ``existing``
+    _existing: dict[
+        str, tuple[Template, tuple[Resource, ...], dict[int, tuple[Resource, bool]]]
+    ] = field(default_factory=dict)
     #: ``Context.fact`` values, kept across lints
     facts: Facts = field(default_factory=Facts)
     #: Variables, locals and parameters put in place, per module and resource
@@ -320,24 +320,23 @@ class RuleMemo:
     ) -> tuple[Resource, ...]:
         """The resources of ``template`` that ``exists`` (not switched off by ``count = 0``),
         judged once per template and resource object: every lint walks the whole project,
-        and a keystroke re-parses one resource."""
-        hit = self._existing.get(id(template))
+        and a keystroke re-parses one resource. Kept per file, for its latest template
+        only: a long editing session must not pile up the templates it replaced."""
+        hit = self._existing.get(template.path)
         if hit is not None and hit[0] is template:
             return hit[1]
-        if len(self._existing) > _EXISTING_LIMIT or len(self._exists) > _EXISTING_LIMIT:
-            # Objects replaced long ago: judged again on demand.
-            self._existing.clear()
-            self._exists.clear()
+        judged = hit[2] if hit is not None else {}
+        now: dict[int, tuple[Resource, bool]] = {}
         found = []
         for resource in template.resources:
-            known = self._exists.get(id(resource))
+            known = judged.get(id(resource))
             if known is None or known[0] is not resource:
                 known = (resource, exists(resource))
-                self._exists[id(resource)] = known
+            now[id(resource)] = known
             if known[1]:
                 found.append(resource)
         result = tuple(found)
-        self._existing[id(template)] = (template, result)
+        self._existing[template.path] = (template, result, now)
         return result
 
     def module(self, group: Sequence[str], context: Context) -> ModuleMemo:

@@ -28,7 +28,7 @@ from iacperf.rules.model import (
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_values import ValueCache, parse_big_attribute
 
-_CACHE_LIMIT = 50_000
+_CACHE_LIMIT = 5_000  # items; each keystroke in a big block adds one
 
 _LABEL = r'"(?:[^"\\\n]|\\.)*"|[A-Za-z_][\w-]*'
 _HEADER = re.compile(rf"[ \t]*[A-Za-z_][\w-]*(?:[ \t]+(?:{_LABEL}))*[ \t]*\{{[ \t]*\r?\n")

@@ -27,8 +27,8 @@ from iacperf.server.parsing.hcl_blocks import BIG_LINES, Chunk, Layout, layout, 
 from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions
 
-_CACHE_LIMIT = 20_000
-#: Pieces kept beyond the current ones (they hold whole resources, so fewer than chunks)
+#: Chunks and pieces kept beyond the current ones, for undo and retyping: each keystroke
+#: adds one, and a long editing session must not keep them all
 _PIECES_SLACK = 1_000
 
 
@@ -126,7 +126,7 @@ def parse_terraform(
         chunk_pieces = (*kept[:head], *fresh, *kept[len(kept) - tail :])
     else:
         chunk_pieces = tuple(fresh)
-    if len(cache) > _CACHE_LIMIT:
+    if len(cache) > len(chunks) + _PIECES_SLACK:
         # Keep what this text is made of; older entries (undo, retyping) go first.
         cache = {c.text: cache[c.text] for c in chunks if c.text in cache}
     if len(pieces) > len(chunks) + _PIECES_SLACK:
