@@ -347,6 +347,9 @@ def test_random_edits_of_a_big_module_lint_as_a_fresh_lint_does() -> None:
         remembered = lint([parse.template], SELECTION, memo=memo)
         assert remembered == lint([parse.template], SELECTION)
     assert memo.hits > memo.misses  # the memo did its job along the way
+    # A long session keeps what the one file holds now, not every template it replaced.
+    assert len(memo._existing) == 1
+    assert len(parse.cache) <= parse.chunk_count + 1_000
 
 
 def test_a_resource_that_changes_kind_in_place_is_counted_in_its_new_kind() -> None:
