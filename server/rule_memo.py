@@ -21,7 +21,8 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
+from itertools import compress
+from operator import attrgetter, is_
 from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
@@ -278,11 +279,11 @@ class RuleMemo:
     misses: int = 0
     project_hits: int = 0
     project_misses: int = 0
-    #: path -> (its latest template, the resources that exist, id(resource) -> (resource,
-    #: whether it exists)), see ``existing``
-    _existing: dict[
-        str, tuple[Template, tuple[Resource, ...], dict[int, tuple[Resource, bool]]]
-    ] = field(default_factory=dict)
+    #: path -> (its latest template, the resources that exist, whether each exists), see
+    #: ``existing``
+    _existing: dict[str, tuple[Template, tuple[Resource, ...], list[bool]]] = field(
+        default_factory=dict
+    )
     #: ``Context.fact`` values, kept across lints
     facts: Facts = field(default_factory=Facts)
     #: Variables, locals and parameters put in place, per module and resource
@@ -325,18 +326,19 @@ class RuleMemo:
         hit = self._existing.get(template.path)
         if hit is not None and hit[0] is template:
             return hit[1]
-        judged = hit[2] if hit is not None else {}
-        now: dict[int, tuple[Resource, bool]] = {}
-        found = []
-        for resource in template.resources:
-            known = judged.get(id(resource))
-            if known is None or known[0] is not resource:
-                known = (resource, exists(resource))
-            now[id(resource)] = known
-            if known[1]:
-                found.append(resource)
-        result = tuple(found)
-        self._existing[template.path] = (template, result, now)
+        resources = template.resources
+        if hit is not None and len(hit[0].resources) == len(resources):
+            # A keystroke: judge again only what changed (found in C).
+            alive = list(hit[2])
+            same = bytes(map(is_, hit[0].resources, resources))
+            at = same.find(0)
+            while at != -1:
+                alive[at] = exists(resources[at])
+                at = same.find(0, at + 1)
+        else:
+            alive = [exists(resource) for resource in resources]
+        result = tuple(compress(resources, alive))
+        self._existing[template.path] = (template, result, alive)
         return result
 
     def module(self, group: Sequence[str], context: Context) -> ModuleMemo:

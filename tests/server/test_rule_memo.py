@@ -370,3 +370,16 @@ def test_a_resource_that_changes_kind_in_place_is_counted_in_its_new_kind() -> N
     found = lint([parsed.template], SELECTION, rules=rules, memo=memo)
     assert found == lint([parsed.template], SELECTION, rules=rules)
     assert sorted(f.message for f in found) == ["2 roles", "2 roles"]
+
+
+def test_a_resource_switched_off_in_place_leaves_the_project() -> None:
+    """``count = 0`` typed into a role: project rules stop seeing it on that keystroke."""
+    memo = RuleMemo()
+    roles = 'resource "aws_iam_role" "a" {\n  name = "a"\n}\n\nresource "aws_iam_role" "b" {\n'
+    text = roles + '  name = "b"\n}\n'
+    parsed = parse_terraform("/ws/main.tf", text)
+    found = lint([parsed.template], SELECTION, rules=[PROJECT_PROBE], memo=memo)
+    assert [f.message for f in found] == ["2 roles"]
+    parsed = parse_terraform("/ws/main.tf", roles + "  count = 0\n}\n", parsed)
+    found = lint([parsed.template], SELECTION, rules=[PROJECT_PROBE], memo=memo)
+    assert [f.message for f in found] == ["1 roles"]
