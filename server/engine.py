@@ -176,7 +176,14 @@ def lint(
             facts=facts,
         )
         remembered = memo.module([t.path for t in group], context) if memo else None
-        for resource in context.module:
+        module = context.module
+        todo: Sequence[int] = range(len(module))
+        unkept: list[int] = []
+        if remembered is not None:
+            todo, reused_findings = remembered.plan(module, by_kind, selection)
+            findings.extend(reused_findings)
+        for position in todo:
+            resource = module[position]
             kind_rules = by_kind.get((resource.format, resource.kind))
             if not kind_rules:
                 continue
@@ -201,9 +208,11 @@ def lint(
                 found.extend(placed)
             if remembered is not None and not failed:
                 remembered.keep_group(resource, kind_rules, selection, found)
+            if failed:
+                unkept.append(position)
             findings.extend(found)
         if remembered is not None:
-            remembered.finish()
+            remembered.finish(module, by_kind, selection, unkept)
         findings.extend(
             _module_call_findings(
                 group, folders, resolver, by_kind, selection, facts, on_rule_error

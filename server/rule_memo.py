@@ -21,7 +21,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import compress
+from itertools import chain, compress
 from operator import attrgetter, is_
 from typing import Any, TypeVar
 
@@ -246,6 +246,19 @@ class _Summary:
 
 
 @dataclass
+class _Plan:
+    """A module's last lint, aligned with its resources: the group each one's rules made
+    (None: no rules for its kind, or a rule raised), under which rule index and settings."""
+
+    module: tuple[Resource, ...]
+    groups: list[_Group | None]
+    rule_index: object
+    selection: object
+    reading: list[int]  # positions whose group read something beyond its resource
+    unkept: list[int]  # positions with rules but no group kept (a rule raised)
+
+
+@dataclass
 class _Entry:
     resource: Resource | None  # None: a project rule
     selection: object
@@ -297,6 +310,8 @@ class RuleMemo:
     #: ``Context.summary`` values per (module, function name), and the functions
     _summaries: dict[tuple[tuple[str, ...], str], _Summary] = field(default_factory=dict)
     _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
+    #: The last lint of each module, position by position (``ModuleMemo.plan``)
+    _plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict)
     #: What project rules found, per (format's project key, rule code)
     _project: dict[tuple[tuple[str, ...], str], _Entry] = field(default_factory=dict)
 
@@ -509,8 +524,58 @@ class ModuleMemo:
         )
         return found
 
-    def finish(self) -> None:
+    def plan(
+        self, module: tuple[Resource, ...], rule_index: object, selection: object
+    ) -> tuple[Sequence[int], list[Any]]:
+        """(the positions of ``module`` whose rules must be looked at one by one, the
+        findings of all the others). A keystroke replaces one resource of thousands: the
+        others are the same objects at the same places (compared in C), and their groups
+        stay valid unless they read something that changed, which few groups do."""
+        last = self.memo._plans.get(self.key)
+        if (
+            last is None
+            or last.rule_index is not rule_index
+            or last.selection is not selection
+            or len(last.module) != len(module)
+        ):
+            return range(len(module)), []
+        same = bytes(map(is_, last.module, module))
+        todo = set(last.unkept)
+        at = same.find(0)
+        while at != -1:
+            todo.add(at)
+            at = same.find(0, at + 1)
+        for position in last.reading:
+            if position not in todo and not self._still_valid(last.groups[position]):
+                todo.add(position)
+        reused = [g for i, g in enumerate(last.groups) if g is not None and i not in todo]
+        for group in reused:
+            self.current[id(group.resource)] = group
+            self.memo.hits += len(group.rules)
+        return sorted(todo), list(chain.from_iterable(g.findings for g in reused))
+
+    def _still_valid(self, group: _Group | None) -> bool:
+        if group is None:
+            return False
+        return all(self._version(dependency) == version for dependency, version in group.reads)
+
+    def finish(
+        self,
+        module: tuple[Resource, ...] = (),
+        rule_index: object = None,
+        selection: object = None,
+        unkept: Sequence[int] = (),
+    ) -> None:
+        """End the lint; with ``module`` and the rest, remember it position by position."""
         self.memo._finish(self.key, self.current)
+        if rule_index is None:
+            return
+        current = self.current
+        groups = [current.get(id(resource)) for resource in module]
+        reading = [i for i, group in enumerate(groups) if group is not None and group.reads]
+        self.memo._plans[self.key] = _Plan(
+            module, groups, rule_index, selection, reading, list(unkept)
+        )
 
     def _version(self, dependency: Dependency) -> int:
         version = self._versions.get(dependency)

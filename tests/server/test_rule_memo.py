@@ -383,3 +383,40 @@ def test_a_resource_switched_off_in_place_leaves_the_project() -> None:
     parsed = parse_terraform("/ws/main.tf", roles + "  count = 0\n}\n", parsed)
     found = lint([parsed.template], SELECTION, rules=[PROJECT_PROBE], memo=memo)
     assert [f.message for f in found] == ["1 roles"]
+
+
+_FLAKY = {"raise": True}
+
+
+def _flaky(resource: Resource, context: Context) -> Iterator[Violation]:
+    if _FLAKY["raise"]:
+        raise RuntimeError("a rule bug")
+    yield Violation("checked", resource.header_range)
+
+
+FLAKY = replace(PROBE, code="PERF996", name="flaky", check=_flaky)
+
+
+def test_a_rule_that_raised_runs_again_on_the_next_keystroke() -> None:
+    """Nothing is remembered for a resource whose rule raised: the next lint, even for an
+    edit elsewhere, runs it again."""
+    memo = RuleMemo()
+    bucket = 'resource "aws_s3_bucket" "b" {\n  bucket = "b"\n}\n'
+    queue = '\nresource "aws_sqs_queue" "q" {{\n  name = "{name}"\n}}\n'
+    errors: list[str] = []
+    _FLAKY["raise"] = True
+    try:
+        parsed = parse_terraform("/ws/main.tf", bucket + queue.format(name="a"))
+        found = lint(
+            [parsed.template],
+            SELECTION,
+            rules=[FLAKY],
+            memo=memo,
+            on_rule_error=lambda r, where, error: errors.append(str(error)),
+        )
+        assert found == [] and errors == ["a rule bug"]
+    finally:
+        _FLAKY["raise"] = False
+    parsed = parse_terraform("/ws/main.tf", bucket + queue.format(name="b"), parsed)
+    found = lint([parsed.template], SELECTION, rules=[FLAKY], memo=memo)
+    assert [(f.code, f.message) for f in found] == [("PERF996", "checked")]
