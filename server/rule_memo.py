@@ -231,6 +231,9 @@ class _State:
     lint: int  # the last lint that found these objects current
 
 
+_RESOURCE = attrgetter("resource")
+_RULES = attrgetter("rules")
+_FINDINGS = attrgetter("findings")
 _KEY_OF: dict[str, Callable[[Any], str]] = {
     "module": attrgetter("kind"),
     "project": attrgetter("kind"),
@@ -310,6 +313,10 @@ class RuleMemo:
     #: ``Context.summary`` values per (module, function name), and the functions
     _summaries: dict[tuple[tuple[str, ...], str], _Summary] = field(default_factory=dict)
     _summary_functions: dict[str, Callable[[Context], Any]] = field(default_factory=dict)
+    #: One shared tuple per distinct set of reads of a group (``keep_group``)
+    _reads: dict[tuple[tuple[Dependency, int], ...], tuple[tuple[Dependency, int], ...]] = field(
+        default_factory=dict
+    )
     #: The last lint of each module, position by position (``ModuleMemo.plan``)
     _plans: dict[tuple[str, ...], _Plan] = field(default_factory=dict)
     #: What project rules found, per (format's project key, rule code)
@@ -461,9 +468,13 @@ class ModuleMemo:
         reads: dict[Dependency, int] = {}
         for entry in entries.values():
             reads.update(entry.reads)
-        self.current[id(resource)] = _Group(
-            resource, selection, rules, tuple(reads.items()), found, entries
-        )
+        # Groups of resources alike read the same things: one shared tuple each, so a plan
+        # checks every distinct set of reads once.
+        if len(self.memo._reads) > 10_000:
+            self.memo._reads.clear()  # versions move on: old sets are never asked for again
+        read = tuple(reads.items())
+        shared = self.memo._reads.setdefault(read, read)
+        self.current[id(resource)] = _Group(resource, selection, rules, shared, found, entries)
 
     def findings(
         self,
@@ -545,14 +556,24 @@ class ModuleMemo:
         while at != -1:
             todo.add(at)
             at = same.find(0, at + 1)
+        valid: dict[int, bool] = {}  # id(reads) -> whether they still hold
         for position in last.reading:
-            if position not in todo and not self._still_valid(last.groups[position]):
+            group = last.groups[position]
+            if group is None or position in todo:
+                continue
+            holds = valid.get(id(group.reads))
+            if holds is None:
+                holds = valid[id(group.reads)] = self._still_valid(group)
+            if not holds:
                 todo.add(position)
-        reused = [g for i, g in enumerate(last.groups) if g is not None and i not in todo]
-        for group in reused:
-            self.current[id(group.resource)] = group
-            self.memo.hits += len(group.rules)
-        return sorted(todo), list(chain.from_iterable(g.findings for g in reused))
+        kept = list(last.groups)
+        for position in todo:
+            kept[position] = None
+        reused: list[_Group] = list(filter(None, kept))
+        # Thousands of groups per keystroke: map and chain run in C.
+        self.current.update(zip(map(id, map(_RESOURCE, reused)), reused, strict=True))
+        self.memo.hits += sum(map(len, map(_RULES, reused)))
+        return sorted(todo), list(chain.from_iterable(map(_FINDINGS, reused)))
 
     def _still_valid(self, group: _Group | None) -> bool:
         if group is None:
