@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import is_, itemgetter
 from typing import Any
 
 import cattrs
@@ -24,6 +24,7 @@ from iacperf.server.lsp.positions import to_client_range
 
 SOURCE = "iacperf"
 _COMPACT = (",", ":")  # no spaces: a big file publishes hundreds of KB per keystroke
+_PATCH_LINES = 64  # changed lines beyond which a render starts over instead of patching
 _SEVERITY = {
     Severity.ERROR: types.DiagnosticSeverity.Error,
     Severity.WARNING: types.DiagnosticSeverity.Warning,
@@ -58,6 +59,37 @@ class _Rendered:
     read: tuple[str, ...]
     reread: Callable[[Sequence[str]], tuple[str, ...]]
     last: int  # the highest line read
+    used: tuple[int, ...] = ()  # the indexes of those lines
+
+
+@dataclass
+class _Last:
+    """The last render, position by position, and which positions read each line."""
+
+    findings: Sequence[Finding]
+    lines: Sequence[str]
+    entries: list[_Rendered]
+    result: list[bytes]
+    #: line -> positions of the findings that read it, and the positions rendered afresh
+    #: every time (at or past the last line); built when a patch first needs them
+    readers: dict[int, set[int]] | None = None
+    always: set[int] | None = None
+
+    def index(self) -> tuple[dict[int, set[int]], set[int]]:
+        if self.readers is None or self.always is None:
+            readers: dict[int, set[int]] = {}
+            always: set[int] = set()
+            for position, entry in enumerate(self.entries):
+                if not entry.used:
+                    always.add(position)
+                for line in entry.used:
+                    known = readers.get(line)
+                    if known is None:
+                        readers[line] = {position}
+                    else:
+                        known.add(position)
+            self.readers, self.always = readers, always
+        return self.readers, self.always
 
 
 class DiagnosticRenderer:
@@ -76,6 +108,7 @@ class DiagnosticRenderer:
         self._rendered: dict[int, _Rendered] = {}
         self._by_key: dict[tuple[str, int, int, str, str], _Rendered] = {}
         self._target: tuple[str, str] | None = None  # (uri, position encoding) rendered for
+        self._last: _Last | None = None
 
     def render(
         self, findings: Sequence[Finding], uri: str, lines: Sequence[str], codec: PositionCodec
@@ -83,17 +116,81 @@ class DiagnosticRenderer:
         """``findings`` of the document ``uri`` whose text is ``lines`` (with line ends)."""
         encoding = str(codec.encoding)
         if self._target != (uri, encoding):
-            self._rendered, self._by_key = {}, {}  # another URI or unit: nothing carries over
+            # Another URI or unit: nothing carries over.
+            self._rendered, self._by_key, self._last = {}, {}, None
             self._target = (uri, encoding)
+        last = self._last
+        if (
+            last is not None
+            and len(last.findings) == len(findings)
+            and len(last.lines) == len(lines)
+        ):
+            patched = self._patch(last, findings, uri, lines, codec)
+            if patched is not None:
+                return patched
+        return self._render_all(findings, uri, lines, codec)
+
+    def _patch(
+        self,
+        last: _Last,
+        findings: Sequence[Finding],
+        uri: str,
+        lines: Sequence[str],
+        codec: PositionCodec,
+    ) -> list[bytes] | None:
+        """The last render with only what changed done again: the positions whose finding
+        is another object, and those that read a line whose text is another object (a
+        ``LineDocument`` keeps the objects of the lines an edit did not touch). Both are
+        found in C; None when too much changed to be worth it."""
+        same = bytes(map(is_, last.findings, findings))
+        if same.count(0) > len(findings) // 4:
+            return None
+        changed_lines = bytes(map(is_, last.lines, lines))
+        if changed_lines.count(0) > _PATCH_LINES:
+            return None  # a paste, a reformat, or lines that are new objects: start over
+        readers, always = last.index()
+        redo = set(always)
+        at = same.find(0)
+        while at != -1:
+            redo.add(at)
+            at = same.find(0, at + 1)
+        at = changed_lines.find(0)
+        while at != -1:
+            redo.update(readers.get(at, ()))
+            at = changed_lines.find(0, at + 1)
+        safe = len(lines) - 1
+        for position in redo:
+            old = last.entries[position]
+            for line in old.used:
+                readers.get(line, set()).discard(position)
+            always.discard(position)
+            # The new entry first: an equal new finding finds the old one's JSON.
+            entry = self._entry(findings[position], uri, lines, codec, safe)
+            if old.finding is not entry.finding:
+                self._forget(old.finding)
+            self._rendered[id(entry.finding)] = entry
+            self._by_key[entry.finding._sort_key] = entry
+            if not entry.used:
+                always.add(position)
+            for line in entry.used:
+                readers.setdefault(line, set()).add(position)
+            last.entries[position] = entry
+            last.result[position] = entry.wire
+        last.findings, last.lines = findings, lines
+        return list(last.result)
+
+    def _render_all(
+        self, findings: Sequence[Finding], uri: str, lines: Sequence[str], codec: PositionCodec
+    ) -> list[bytes]:
         # Positions at or past the last line are clamped against the line count: a
         # finding there is converted afresh every time.
         safe = len(lines) - 1
         previous, by_key = self._rendered, self._by_key
         rendered: dict[int, _Rendered] = {}
         keyed: dict[tuple[str, int, int, str, str], _Rendered] = {}
-        result = []
-        # Runs once per finding and keystroke, thousands of times on a big file: plain
-        # attribute reads and local names.
+        entries: list[_Rendered] = []
+        # Runs once per finding, thousands of times on a big file: plain attribute reads
+        # and local names.
         for finding in findings:
             key = finding._sort_key
             entry = previous.get(id(finding))
@@ -107,9 +204,33 @@ class DiagnosticRenderer:
                 entry = dataclasses.replace(entry, finding=finding)
             rendered[id(finding)] = entry
             keyed[key] = entry
-            result.append(entry.wire)
+            entries.append(entry)
         self._rendered, self._by_key = rendered, keyed
+        result = [entry.wire for entry in entries]
+        self._last = _Last(findings, lines, entries, list(result))
         return result
+
+    def _entry(
+        self, finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec, safe: int
+    ) -> _Rendered:
+        """``finding``'s diagnostic: reused when rendered before from the same lines."""
+        entry = self._rendered.get(id(finding))
+        if entry is None or entry.finding is not finding:
+            entry = self._by_key.get(finding._sort_key)
+            if entry is not None and entry.finding != finding:
+                entry = None
+        if entry is None or entry.last >= safe or entry.reread(lines) != entry.read:
+            return _render(finding, uri, lines, codec)
+        if entry.finding is not finding:
+            return dataclasses.replace(entry, finding=finding)
+        return entry
+
+    def _forget(self, finding: Finding) -> None:
+        if self._rendered.get(id(finding)) is not None:
+            del self._rendered[id(finding)]
+        known = self._by_key.get(finding._sort_key)
+        if known is not None and known.finding is finding:
+            del self._by_key[finding._sort_key]
 
 
 def _render(finding: Finding, uri: str, lines: Sequence[str], codec: PositionCodec) -> _Rendered:
@@ -120,7 +241,7 @@ def _render(finding: Finding, uri: str, lines: Sequence[str], codec: PositionCod
         return _Rendered(finding, wire, (), _never, last=len(lines))
     # itemgetter of one index returns the item itself, not a 1-tuple: ask for it twice.
     reread = itemgetter(*used) if len(used) > 1 else itemgetter(used[0], used[0])
-    return _Rendered(finding, wire, reread(lines), reread, last)
+    return _Rendered(finding, wire, reread(lines), reread, last, used)
 
 
 def _never(lines: Sequence[str]) -> tuple[str, ...]:

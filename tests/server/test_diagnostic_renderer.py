@@ -100,3 +100,33 @@ def test_another_position_encoding_renders_afresh() -> None:
     )
     start16 = json.loads(utf16[0])["range"]["start"]["character"]
     assert json.loads(utf32[0])["range"]["start"]["character"] == start16 - 1
+
+
+def test_random_edits_render_as_a_fresh_renderer_does() -> None:
+    """Keystrokes in string values (lines kept as objects where untouched, as the editor's
+    document keeps them), linted with the rule memo: what the renderer patches equals a
+    render from scratch after every edit."""
+    import random
+
+    from iacperf.server.engine import Selection, lint
+    from iacperf.server.parsing.terraform import parse_terraform
+    from iacperf.server.rule_memo import RuleMemo
+
+    text = "\n".join(p.read_text(encoding="utf-8") for p in sorted(FIXTURES.glob("*/bad.tf")))
+    lines = text.splitlines(True)
+    rng = random.Random(27)
+    memo, selection, renderer = RuleMemo(), Selection(), DiagnosticRenderer()
+    parse = parse_terraform("/w/main.tf", text, editing=True)
+    for _ in range(40):
+        at = rng.randrange(len(lines))
+        line = lines[at]
+        if '"' in line:
+            quote = line.index('"') + 1
+            lines[at] = line[:quote] + rng.choice(["x", "😀", ""]) + line[quote:]
+        parse = parse_terraform("/w/main.tf", "".join(lines), parse, editing=True)
+        findings = lint([parse.template], selection, memo=memo)
+        snapshot = tuple(lines)
+        patched = renderer.render(findings, "file:///w/main.tf", snapshot, UTF16)
+        assert patched == DiagnosticRenderer().render(
+            findings, "file:///w/main.tf", snapshot, UTF16
+        )
