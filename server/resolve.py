@@ -531,7 +531,7 @@ class Resolver:
                 # A keystroke: the same objects but one or two (found in C), and most of
                 # them looked up no name whose value changed.
                 entries = list(last)
-                todo = [i for i, same in enumerate(map(is_, last_resources, resources)) if not same]
+                todo = changed_places(last_resources, resources) or []
                 if changed:
                     todo.extend(i for i, known in enumerate(last) if changed & known[2])
                 for i in todo:
@@ -646,6 +646,23 @@ def _scope_inputs(template: Template) -> tuple[object, ...]:
 
 def same_objects(old: Sequence[object], new: Sequence[object]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+
+
+def changed_places(
+    old: Sequence[object], new: Sequence[object], limit: int | None = None
+) -> list[int] | None:
+    """The indexes where two sequences of the same length hold other objects, compared in
+    C (a keystroke keeps thousands of objects and replaces one); None when there are more
+    than ``limit``."""
+    same = bytes(map(is_, old, new))
+    if limit is not None and same.count(0) > limit:
+        return None
+    places = []
+    at = same.find(0)
+    while at != -1:
+        places.append(at)
+        at = same.find(0, at + 1)
+    return places
 
 
 def load_template(path: str) -> Template | None:

@@ -18,16 +18,15 @@ Owned by one thread (the language server's analysis worker).
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from itertools import chain, compress
-from operator import attrgetter, is_
+from itertools import chain, compress, count
+from operator import attrgetter
 from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
-from iacperf.server.resolve import Resolver, same_objects
+from iacperf.server.resolve import Resolver, changed_places, same_objects
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
 _T = TypeVar("_T")
@@ -290,7 +289,7 @@ class RuleMemo:
 
     _groups: dict[tuple[str, ...], dict[int, _Group]] = field(default_factory=dict)
     _states: dict[tuple[tuple[str, ...], Dependency], _State] = field(default_factory=dict)
-    _versions: Iterator[int] = field(default_factory=itertools.count)
+    _versions: Iterator[int] = field(default_factory=count)
     hits: int = 0
     misses: int = 0
     project_hits: int = 0
@@ -307,7 +306,7 @@ class RuleMemo:
 
     _facts_kept: int = 0  # how many facts there were after the last clean-up
     _rule_index: tuple[tuple[Rule, ...], Any] | None = None
-    _lints: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    _lints: Iterator[int] = field(default_factory=lambda: count(1))
     #: What each module's last lint looked at (``_Index.unchanged``)
     _seen: dict[tuple[str, ...], _Seen] = field(default_factory=dict)
     #: ``Context.summary`` values per (module, function name), and the functions
@@ -352,11 +351,8 @@ class RuleMemo:
         if hit is not None and len(hit[0].resources) == len(resources):
             # A keystroke: judge again only what changed (found in C).
             alive = list(hit[2])
-            same = bytes(map(is_, hit[0].resources, resources))
-            at = same.find(0)
-            while at != -1:
+            for at in changed_places(hit[0].resources, resources) or ():
                 alive[at] = exists(resources[at])
-                at = same.find(0, at + 1)
         else:
             alive = [exists(resource) for resource in resources]
         result = tuple(compress(resources, alive))
@@ -418,7 +414,7 @@ class ModuleMemo:
             return name, now[0], now[1]
         self.memo._summary_functions[name] = compute
         old = self.memo._summaries.get((self.key, name))
-        if old is not None and all(self._version(dep) == v for dep, v in old.reads):
+        if old is not None and self._holds(old.reads):
             now = (old.value, old.version)
         else:
             recording = self._recording(self.index.context)
@@ -448,13 +444,8 @@ class ModuleMemo:
             or not (group.selection is selection or group.selection == selection)
         ):
             return None
-        versions = self._versions
-        for dependency, version in group.reads:
-            now = versions.get(dependency)
-            if now is None:
-                now = self._version(dependency)
-            if now != version:
-                return None
+        if not self._holds(group.reads):
+            return None
         self.memo.hits += len(rules)
         self.current[id(resource)] = group
         return group.findings
@@ -493,7 +484,7 @@ class ModuleMemo:
             and entry.resource is resource
             and (entry.selection is selection or entry.selection == selection)
             and (entry.options is context.options or entry.options == context.options)
-            and all(self._version(dep) == version for dep, version in entry.reads)
+            and self._holds(entry.reads)
         ):
             self.memo.hits += 1
             self._fresh.setdefault(id(resource), {})[rule.code] = entry
@@ -522,7 +513,7 @@ class ModuleMemo:
             entry is not None
             and (entry.selection is selection or entry.selection == selection)
             and (entry.options is context.options or entry.options == context.options)
-            and all(self._version(dep) == version for dep, version in entry.reads)
+            and self._holds(entry.reads)
         ):
             self.memo.project_hits += 1
             return entry.findings
@@ -550,12 +541,8 @@ class ModuleMemo:
             or len(last.module) != len(module)
         ):
             return range(len(module)), []
-        same = bytes(map(is_, last.module, module))
         todo = set(last.unkept)
-        at = same.find(0)
-        while at != -1:
-            todo.add(at)
-            at = same.find(0, at + 1)
+        todo.update(changed_places(last.module, module) or ())
         valid: dict[int, bool] = {}  # id(reads) -> whether they still hold
         for position in last.reading:
             group = last.groups[position]
@@ -563,7 +550,7 @@ class ModuleMemo:
                 continue
             holds = valid.get(id(group.reads))
             if holds is None:
-                holds = valid[id(group.reads)] = self._still_valid(group)
+                holds = valid[id(group.reads)] = self._holds(group.reads)
             if not holds:
                 todo.add(position)
         kept = list(last.groups)
@@ -575,22 +562,19 @@ class ModuleMemo:
         self.memo.hits += sum(map(len, map(_RULES, reused)))
         return sorted(todo), list(chain.from_iterable(map(_FINDINGS, reused)))
 
-    def _still_valid(self, group: _Group | None) -> bool:
-        if group is None:
-            return False
-        return all(self._version(dependency) == version for dependency, version in group.reads)
+    def _holds(self, reads: tuple[tuple[Dependency, int], ...]) -> bool:
+        """Whether everything recorded as read still has the version it was read at."""
+        return all(self._version(dependency) == version for dependency, version in reads)
 
     def finish(
         self,
-        module: tuple[Resource, ...] = (),
-        rule_index: object = None,
-        selection: object = None,
-        unkept: Sequence[int] = (),
+        module: tuple[Resource, ...],
+        rule_index: object,
+        selection: object,
+        unkept: Sequence[int],
     ) -> None:
-        """End the lint; with ``module`` and the rest, remember it position by position."""
+        """End the lint and remember it position by position (``plan``)."""
         self.memo._finish(self.key, self.current)
-        if rule_index is None:
-            return
         current = self.current
         groups = [current.get(id(resource)) for resource in module]
         reading = [i for i, group in enumerate(groups) if group is not None and group.reads]

@@ -7,7 +7,7 @@ import functools
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from operator import is_, itemgetter
+from operator import itemgetter
 from typing import Any
 
 import cattrs
@@ -21,6 +21,7 @@ from iacperf.rules.edits import Edit
 from iacperf.server import __version__
 from iacperf.server.engine import Finding
 from iacperf.server.lsp.positions import to_client_range
+from iacperf.server.resolve import changed_places
 
 SOURCE = "iacperf"
 _COMPACT = (",", ":")  # no spaces: a big file publishes hundreds of KB per keystroke
@@ -142,22 +143,17 @@ class DiagnosticRenderer:
         is another object, and those that read a line whose text is another object (a
         ``LineDocument`` keeps the objects of the lines an edit did not touch). Both are
         found in C; None when too much changed to be worth it."""
-        same = bytes(map(is_, last.findings, findings))
-        if same.count(0) > len(findings) // 4:
+        other_findings = changed_places(last.findings, findings, len(findings) // 4)
+        if other_findings is None:
             return None
-        changed_lines = bytes(map(is_, last.lines, lines))
-        if changed_lines.count(0) > _PATCH_LINES:
+        other_lines = changed_places(last.lines, lines, _PATCH_LINES)
+        if other_lines is None:
             return None  # a paste, a reformat, or lines that are new objects: start over
         readers, always = last.index()
         redo = set(always)
-        at = same.find(0)
-        while at != -1:
-            redo.add(at)
-            at = same.find(0, at + 1)
-        at = changed_lines.find(0)
-        while at != -1:
-            redo.update(readers.get(at, ()))
-            at = changed_lines.find(0, at + 1)
+        redo.update(other_findings)
+        for line in other_lines:
+            redo.update(readers.get(line, ()))
         safe = len(lines) - 1
         for position in redo:
             old = last.entries[position]
@@ -185,25 +181,13 @@ class DiagnosticRenderer:
         # Positions at or past the last line are clamped against the line count: a
         # finding there is converted afresh every time.
         safe = len(lines) - 1
-        previous, by_key = self._rendered, self._by_key
         rendered: dict[int, _Rendered] = {}
         keyed: dict[tuple[str, int, int, str, str], _Rendered] = {}
         entries: list[_Rendered] = []
-        # Runs once per finding, thousands of times on a big file: plain attribute reads
-        # and local names.
         for finding in findings:
-            key = finding._sort_key
-            entry = previous.get(id(finding))
-            if entry is None or entry.finding is not finding:
-                entry = by_key.get(key)
-                if entry is not None and entry.finding != finding:
-                    entry = None
-            if entry is None or entry.last >= safe or entry.reread(lines) != entry.read:
-                entry = _render(finding, uri, lines, codec)
-            elif entry.finding is not finding:
-                entry = dataclasses.replace(entry, finding=finding)
+            entry = self._entry(finding, uri, lines, codec, safe)
             rendered[id(finding)] = entry
-            keyed[key] = entry
+            keyed[finding._sort_key] = entry
             entries.append(entry)
         self._rendered, self._by_key = rendered, keyed
         result = [entry.wire for entry in entries]
