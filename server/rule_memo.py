@@ -230,7 +230,6 @@ class _State:
     lint: int  # the last lint that found these objects current
 
 
-_RESOURCE = attrgetter("resource")
 _RULES = attrgetter("rules")
 _FINDINGS = attrgetter("findings")
 _KEY_OF: dict[str, Callable[[Any], str]] = {
@@ -287,7 +286,6 @@ class _Group:
 class RuleMemo:
     """Findings of resource and module rules per (module, rule, resource)."""
 
-    _groups: dict[tuple[str, ...], dict[int, _Group]] = field(default_factory=dict)
     _states: dict[tuple[tuple[str, ...], Dependency], _State] = field(default_factory=dict)
     _versions: Iterator[int] = field(default_factory=count)
     hits: int = 0
@@ -369,10 +367,7 @@ class RuleMemo:
         index = _Index(context, lint, before)
         index.carry_forward()
         self._seen[key] = _Seen(lint, index)
-        return ModuleMemo(self, key, index, self._groups.get(key, {}))
-
-    def _finish(self, key: tuple[str, ...], groups: dict[int, _Group]) -> None:
-        self._groups[key] = groups  # only what this lint used: the rest is gone
+        return ModuleMemo(self, key, index, self._plans.get(key))
 
     def _version(self, key: tuple[str, ...], dependency: Dependency, index: _Index) -> int:
         state = self._states.get((key, dependency))
@@ -397,12 +392,29 @@ class ModuleMemo:
     memo: RuleMemo
     key: tuple[str, ...]
     index: _Index
-    previous: dict[int, _Group]  # id(resource) -> its group, from the last lint
+    last: _Plan | None  # the module's last lint
+    #: id(resource) -> its group, for the resources whose rules were looked at in this lint
     current: dict[int, _Group] = field(default_factory=dict)
+    _previous: dict[int, _Group] | None = None
+    _planned: set[int] | None = None  # the positions ``plan`` left to look at
     #: id(resource) -> rule code -> entry, for the resources whose rules run in this lint
     _fresh: dict[int, dict[str, _Entry]] = field(default_factory=dict)
     _versions: dict[Dependency, int] = field(default_factory=dict)
     _summary_now: dict[str, tuple[Any, int]] = field(default_factory=dict)
+
+    @property
+    def previous(self) -> dict[int, _Group]:
+        """id(resource) -> its group in the last lint. After a ``plan``, only the
+        positions it left to look at are asked for; otherwise built once from the last
+        plan (whose module keeps those resources, and so their ids, alive)."""
+        if self._previous is None:
+            last = self.last
+            self._previous = (
+                {}
+                if last is None
+                else {id(r): g for r, g in zip(last.module, last.groups, strict=True) if g}
+            )
+        return self._previous
 
     def summary(self, compute: Callable[[Context], Any]) -> tuple[str, Any, int]:
         """(name, value, version) of ``compute`` over this module, computed at most once per
@@ -533,7 +545,7 @@ class ModuleMemo:
         findings of all the others). A keystroke replaces one resource of thousands: the
         others are the same objects at the same places (compared in C), and their groups
         stay valid unless they read something that changed, which few groups do."""
-        last = self.memo._plans.get(self.key)
+        last = self.last
         if (
             last is None
             or last.rule_index is not rule_index
@@ -557,8 +569,12 @@ class ModuleMemo:
         for position in todo:
             kept[position] = None
         reused: list[_Group] = list(filter(None, kept))
+        # The groups kept stay where they are (``finish``); the rest is looked at by id.
+        self._planned = todo
+        self._previous = {
+            id(last.module[p]): group for p in todo if (group := last.groups[p]) is not None
+        }
         # Thousands of groups per keystroke: map and chain run in C.
-        self.current.update(zip(map(id, map(_RESOURCE, reused)), reused, strict=True))
         self.memo.hits += sum(map(len, map(_RULES, reused)))
         return sorted(todo), list(chain.from_iterable(map(_FINDINGS, reused)))
 
@@ -574,10 +590,20 @@ class ModuleMemo:
         unkept: Sequence[int],
     ) -> None:
         """End the lint and remember it position by position (``plan``)."""
-        self.memo._finish(self.key, self.current)
-        current = self.current
-        groups = [current.get(id(resource)) for resource in module]
-        reading = [i for i, group in enumerate(groups) if group is not None and group.reads]
+        current, last, todo = self.current, self.last, self._planned
+        if last is not None and todo is not None:
+            # A planned lint: the groups it kept are where they were.
+            groups = list(last.groups)
+            for position in todo:
+                groups[position] = current.get(id(module[position]))
+            reading = sorted(
+                {*last.reading}.difference(todo).union(
+                    p for p in todo if (g := groups[p]) is not None and g.reads
+                )
+            )
+        else:
+            groups = [current.get(id(resource)) for resource in module]
+            reading = [i for i, g in enumerate(groups) if g is not None and g.reads]
         self.memo._plans[self.key] = _Plan(
             module, groups, rule_index, selection, reading, list(unkept)
         )
