@@ -37,6 +37,7 @@ from iacperf.rules.values import text
 from iacperf.server.resolve import (
     TerraformScope,
     Value,
+    keyed_blocks_kept,
     literal,
     load_template,
     resolve_terraform,
@@ -46,6 +47,7 @@ from iacperf.server.resolve import (
 
 _META_ARGUMENTS = frozenset({"source", "version", "count", "for_each", "providers", "depends_on"})
 _LOCAL = ("./", "../")
+_MODULE_BLOCKS = frozenset({"module"})
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,11 @@ def _calls_of(template: Template) -> tuple[ModuleCall, ...]:
     known = _CALLS.get(template.path)
     if known is not None and known[0] is template:
         return known[1]
+    if known is not None and keyed_blocks_kept(known[0], template, _MODULE_BLOCKS):
+        # An edit outside module blocks: the same calls, made from the new template.
+        kept = tuple(replace(call, caller=template) for call in known[1])
+        _CALLS[template.path] = (template, kept)
+        return kept
     calls = []
     for block in template.blocks:
         entry = block.entry

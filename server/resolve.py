@@ -565,7 +565,16 @@ class Resolver:
     def _inputs_of(self, template: Template) -> tuple[object, ...]:
         known = self._inputs.get(template.path)
         if known is None or known[0] is not template:
-            known = (template, _scope_inputs(template))
+            if (
+                known is None
+                or template.root is not None
+                or _auto_tfvars(template.path)
+                or not same_objects(known[0].variables, template.variables)
+                or not keyed_blocks_kept(known[0], template, _SCOPE_BLOCKS)
+            ):
+                known = (template, _scope_inputs(template))
+            else:
+                known = (template, known[1])  # an edit outside variables and locals
             self._inputs[template.path] = known
         return known[1]
 
@@ -646,6 +655,23 @@ def _scope_inputs(template: Template) -> tuple[object, ...]:
 
 def same_objects(old: Sequence[object], new: Sequence[object]) -> bool:
     return len(old) == len(new) and all(a is b for a, b in zip(old, new, strict=True))
+
+
+def keyed_blocks_kept(old: Template, new: Template, keys: frozenset[str]) -> bool:
+    """Whether the top-level blocks of ``new`` whose key is one of ``keys`` are those of
+    ``old`` (the same objects at the same places): what is derived from them alone holds
+    for ``new`` too. A keystroke replaces one block of thousands (found in C), and
+    filtering them all again cost more than the edit's parse."""
+    if len(old.blocks) != len(new.blocks):
+        return False
+    places = changed_places(old.blocks, new.blocks, _FEW_BLOCKS)
+    return places is not None and not any(
+        old.blocks[at].entry.key in keys or new.blocks[at].entry.key in keys for at in places
+    )
+
+
+_FEW_BLOCKS = 8
+_SCOPE_BLOCKS = frozenset({"locals"})
 
 
 def changed_places(
