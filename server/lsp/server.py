@@ -40,7 +40,7 @@ from iacperf.server.lsp.documents import LineWorkspace
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
-from iacperf.server.lsp.wire import publish_diagnostics
+from iacperf.server.lsp.wire import publish_diagnostics, whole_writes
 from iacperf.server.parsing import detect, is_candidate
 from iacperf.server.suppressions import ignore_finding_edit
 
@@ -778,4 +778,4 @@ def main() -> None:
     # the GIL; at the default 5 ms a newer version reaches the worker late and stale work
     # runs to the end (bench/lsp_latency.py: bursts on 5,000 lines 105 ms -> 33 ms).
     sys.setswitchinterval(0.001)
-    create_server().start_io()
+    create_server().start_io(stdout=whole_writes(sys.stdout.buffer))

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import json
 from collections.abc import Sequence
+from typing import BinaryIO
 
 from lsprotocol import types
 from pygls.protocol import JsonRPCProtocol
@@ -43,3 +45,17 @@ def send_json_bytes(protocol: JsonRPCProtocol, body: bytes) -> None:
     written = writer.write(data)
     if inspect.isawaitable(written):
         asyncio.ensure_future(written)
+
+
+def whole_writes(stdout: BinaryIO) -> BinaryIO:
+    """``stdout`` as a stream whose ``write`` writes everything it is given.
+
+    pygls writes each message with one ``write`` and ignores what it returns. With
+    ``PYTHONUNBUFFERED`` set, as in many containers and editor setups, ``sys.stdout.buffer``
+    is the raw file, and a write into a full pipe that a signal interrupts (a profiler
+    attaching, a terminal resize) returns after part of the message: the rest was lost
+    and every later message misread. A buffered writer writes the rest.
+    """
+    if isinstance(stdout, io.RawIOBase):
+        return io.BufferedWriter(stdout)  # type: ignore[return-value]
+    return stdout

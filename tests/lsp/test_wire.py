@@ -1,0 +1,54 @@
+"""Messages reach the client whole, even when the pipe takes a big one in parts."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+
+from iacperf.server.lsp.wire import whole_writes
+
+
+class _ShortWritingPipe(io.RawIOBase):
+    """A raw file whose write takes at most 4 KiB at a time, as a pipe write interrupted
+    by a signal does."""
+
+    def __init__(self) -> None:
+        self.received = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        part = bytes(data[:4096])
+        self.received += part
+        return len(part)
+
+
+def test_a_big_message_is_written_whole_through_a_raw_stdout() -> None:
+    pipe = _ShortWritingPipe()
+    message = b"Content-Length: 700000\r\n\r\n" + b"x" * 700_000
+    stream = whole_writes(pipe)  # type: ignore[arg-type]
+    stream.write(message)
+    stream.flush()
+    assert bytes(pipe.received) == message
+
+
+def test_the_raw_stdout_of_an_unbuffered_python_is_made_whole() -> None:
+    """PYTHONUNBUFFERED makes sys.stdout.buffer the raw file, whose short writes pygls
+    ignores: the server writes through a buffered writer instead."""
+    probe = (
+        "import sys, io; from iacperf.server.lsp.wire import whole_writes; "
+        "print(isinstance(sys.stdout.buffer, io.RawIOBase), "
+        "isinstance(whole_writes(sys.stdout.buffer), io.BufferedWriter), file=sys.stderr)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert done.stderr.split() == ["True", "True"]
