@@ -17,6 +17,7 @@ from iacperf.rules.model import Format, Template
 from iacperf.server.analysis import DEFAULT_MAX_BYTES, read_text
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.parsing import FileParse, detect, is_candidate, parse_text
+from iacperf.server.parsing.limits import oversized_template, text_size
 from iacperf.server.rule_memo import RuleMemo
 
 Log = Callable[[str], None]
@@ -54,8 +55,15 @@ class Project:
     # -- documents -----------------------------------------------------------
 
     def update_open(self, path: str, text: str) -> Template | None:
-        """Parse an open document's new text, reusing its unchanged Terraform blocks."""
+        """Parse an open document's new text, reusing its unchanged Terraform blocks.
+
+        Text over ``max_bytes`` is not parsed (parsing costs up to 200 times a file's
+        size in memory): its template holds only an error that says so."""
         previous = self.entries.get(path)
+        size = text_size(text, self.max_bytes)
+        if size is not None:
+            self._put(path, _Entry(oversized_template(path, text, size, self.max_bytes), open=True))
+            return self.entries[path].template
         template, parse = parse_text(path, text, previous.parse if previous else None, editing=True)
         self._put(path, _Entry(template, parse, open=True))
         return template
