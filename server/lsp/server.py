@@ -33,8 +33,10 @@ from iacperf.rules.model import Format, Position, Resource, SourceRange
 from iacperf.rules.registry import all_rules
 from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
+from iacperf.server.config import ConfigError
 from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
+from iacperf.server.lsp.config_diagnostics import config_diagnostic
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
 from iacperf.server.lsp.documents import LineWorkspace
 from iacperf.server.lsp.positions import from_client_position
@@ -71,7 +73,9 @@ class IacperfServer(LanguageServer):
         )
         self.project = Project(log=self._log_from_worker)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iacperf-analysis")
-        self.settings = SettingsStore(log=self._log_from_worker)
+        self.settings = SettingsStore(log=self._log_from_worker, checked=self._config_checked)
+        #: config files whose error is shown as a diagnostic
+        self.config_errors: set[str] = set()
         self.scope = "openFiles"
         #: uri -> the findings last published (hover and fix-all read them)
         self.findings: dict[str, list[Finding]] = {}
@@ -116,6 +120,29 @@ class IacperfServer(LanguageServer):
             log.warning(message)
             return
         loop.call_soon_threadsafe(self.log_message, message, types.MessageType.Warning)
+
+    def _config_checked(self, path: str, error: ConfigError | None) -> None:
+        """A config file was read (on any thread): show its error on it, or clear it."""
+        loop = self.event_loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._show_config_error, path, error)
+
+    def _show_config_error(self, path: str, error: ConfigError | None) -> None:
+        uri = uri_of(path)
+        if error is None and uri not in self.config_errors:
+            return
+        diagnostics = []
+        if error is not None:
+            doc = self.open_document(uri)
+            lines = doc.lines if doc is not None else (_read(path) or "").splitlines(True)
+            codec = doc.position_codec if doc is not None else self.workspace.position_codec
+            diagnostics = [config_diagnostic(error, lines, codec)]
+            self.config_errors.add(uri)
+        else:
+            self.config_errors.discard(uri)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+        )
 
     def _on_rule_error(self, rule: Rule, where: str, error: BaseException) -> None:
         self._log_from_worker(f"iacperf: rule {rule.code} failed on {where}: {error!r}")
@@ -584,8 +611,8 @@ def create_server() -> IacperfServer:
         ls.findings.pop(uri, None)
         ls.renderers.pop(uri, None)
         ls.pulled.discard(uri)
-        if path is None or not is_candidate(path):
-            return
+        if path is None or not is_candidate(path) or is_config_file(path):
+            return  # a config file's error stays shown while it lasts
         loop = asyncio.get_running_loop()
         loop.run_in_executor(ls.executor, ls.project.close, path)
         ls._parsed_text.pop(path, None)
