@@ -38,7 +38,7 @@ from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
 from iacperf.server.lsp.config_diagnostics import config_diagnostic
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
-from iacperf.server.lsp.documents import LineWorkspace
+from iacperf.server.lsp.documents import LineWorkspace, split_lines
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
@@ -134,7 +134,7 @@ class IacperfServer(LanguageServer):
         diagnostics = []
         if error is not None:
             doc = self.open_document(uri)
-            lines = doc.lines if doc is not None else (_read(path) or "").splitlines(True)
+            lines = doc.lines if doc is not None else split_lines(_read(path) or "")
             codec = doc.position_codec if doc is not None else self.workspace.position_codec
             diagnostics = [config_diagnostic(error, lines, codec)]
             self.config_errors.add(uri)
@@ -269,7 +269,7 @@ class IacperfServer(LanguageServer):
         self.findings[uri] = findings
         self.published_paths.add(path)
         codec = self.workspace.position_codec
-        lines = text.splitlines(keepends=True)
+        lines = split_lines(text)
         self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, lines, codec))
 
     def _send_diagnostics(self, uri: str, version: int | None, diagnostics: list[bytes]) -> None:
