@@ -159,7 +159,9 @@ def _parse_chunked(
     if isinstance(layout, JsonLayout):
         result.json_layout = layout
     if root is None or not _is_template(root):
-        return result
+        # With broken chunks the whole parse decides, as it does for a fresh parse: a
+        # template holding the syntax error (was: no template, so no PERF000 at all).
+        return None if errors else result
     newline = "\r\n" if "\r\n" in text else "\n"
     # The resources of unchanged chunks stay the very same objects, so the language
     # server's rule memo can reuse their findings.
