@@ -456,7 +456,15 @@ def _resource(
 # YAML
 
 
+#: Line breaks to YAML 1.1 (libyaml) that are none to the model, which counts "\n" only.
+_YAML_ONLY_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
 def _compose_yaml(text: str) -> Node | None:
+    if "\r" in text or not text.isascii():
+        # A space in their place keeps every position where the model puts it (libyaml
+        # counted lines at them: ranges and errors landed lines off, even past the end).
+        text = _YAML_ONLY_BREAKS.sub(" ", text)
     # compose builds no objects. A template is one document: a stream of several (a
     # Kubernetes manifest that embeds a template, say) is not CloudFormation.
     documents = [
