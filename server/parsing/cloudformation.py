@@ -327,9 +327,21 @@ def read_document(text: str, syntax: Syntax) -> tuple[Node | None, ParseError | 
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line, mark.column) if mark is not None else Position(0, 0)
         reason = error.problem or error.context or "invalid YAML"
-        return None, _error(f"YAML syntax error: {reason}", position)
+        return None, _error(f"YAML syntax error: {reason}", _inside(text, position))
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         return None, _error(f"YAML error: {error}", Position(0, 0))
+
+
+def _inside(text: str, at: Position) -> Position:
+    """``at`` moved into the text: libyaml marks the end of a stream that has no final
+    newline on the line below it."""
+    lines = text.split("\n")
+    if at.line < len(lines) and at.character <= len(lines[at.line]):
+        return at
+    line = min(at.line, len(lines) - 1)
+    return Position(
+        line, min(at.character, len(lines[line])) if at.line == line else len(lines[line])
+    )
 
 
 def _error(message: str, at: Position) -> ParseError:
