@@ -93,6 +93,7 @@ class IacperfServer(LanguageServer):
         self._parsed_text: dict[str, str] = {}  # worker-owned: last text parsed per path
         self._scan_task: asyncio.Task[None] | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None
+        self.exit_received = False
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log instead of pygls' default error popup: nobody typing wants one."""
@@ -584,6 +585,10 @@ def create_server() -> IacperfServer:
         ls._apply_root_settings()
         ls._scan_task = asyncio.ensure_future(_start(ls))
 
+    @server.feature(types.EXIT)
+    def on_exit(ls: IacperfServer, params: object) -> None:
+        ls.exit_received = True
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(None)
     def did_open(ls: IacperfServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -805,4 +810,9 @@ def main() -> None:
     # the GIL; at the default 5 ms a newer version reaches the worker late and stale work
     # runs to the end (bench/lsp_latency.py: bursts on 5,000 lines 105 ms -> 33 ms).
     sys.setswitchinterval(0.001)
-    create_server().start_io()
+    server = create_server()
+    server.start_io()
+    # pygls ends its loop with SystemExit(1) for "exit" before "shutdown", then swallows
+    # it: the process said 0. The protocol says 1.
+    if server.exit_received and not server.protocol._shutdown:
+        sys.exit(1)
