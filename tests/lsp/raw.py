@@ -137,8 +137,9 @@ class RawServer:
 
     def diagnostics(self, uri: str, timeout: float = TIMEOUT) -> Message:
         return self.wait(
-            lambda m: m.get("method") == "textDocument/publishDiagnostics"
-            and m["params"]["uri"] == uri,
+            lambda m: (
+                m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == uri
+            ),
             f"diagnostics for {uri}",
             timeout,
         )
