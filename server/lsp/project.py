@@ -49,8 +49,28 @@ class Project:
             self.terraform_folders.setdefault(os.path.dirname(path), set()).add(path)
 
     def _drop(self, path: str) -> None:
-        if self.entries.pop(path, None) is not None and _is_terraform(path):
-            self.terraform_folders.get(os.path.dirname(path), set()).discard(path)
+        if self.entries.pop(path, None) is None:
+            return
+        if _is_terraform(path):
+            folder = os.path.dirname(path)
+            files = self.terraform_folders.get(folder, set())
+            files.discard(path)
+            if not files:
+                self.terraform_folders.pop(folder, None)
+        # The memo keeps findings, plans and resolved values per module and file; a file
+        # that left the project (closed and not on disk, deleted) would stay in it for
+        # the life of the server. Start it afresh: one full lint, on a rare event.
+        self.memo = RuleMemo()
+
+    def state_sizes(self) -> dict[str, int]:
+        """How much per-file state is kept (the server's debug request; memory tests)."""
+        return {
+            "project_entries": len(self.entries),
+            "project_open": sum(1 for e in self.entries.values() if e.open),
+            "project_terraform_folders": len(self.terraform_folders),
+            "memo_files": len(self.memo._existing),
+            "memo_modules": len(self.memo._seen),
+        }
 
     # -- documents -----------------------------------------------------------
 
@@ -70,9 +90,14 @@ class Project:
 
     def close(self, path: str) -> None:
         """The editor closed it: from now on the file on disk counts."""
-        self._drop(path)
         if os.path.isfile(path):
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.open = False
+                entry.stamp = None  # read again from disk
             self.load_disk(path)
+        else:
+            self._drop(path)
 
     def forget(self, path: str) -> None:
         entry = self.entries.get(path)
