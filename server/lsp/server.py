@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -53,6 +54,8 @@ log = logging.getLogger("iacperf.lsp")
 DEBOUNCE_SECONDS = 0.0
 SCAN_BATCH = 25
 CONFIGURATION_TIMEOUT = 5.0
+#: A request for tests and bug reports: the sizes of the per-document state.
+DEBUG_STATE = "iacperf/debug/state"
 WATCHED_GLOB = "**/*.{tf,tfvars,tf.json,tfvars.json,yaml,yml,json,template}"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -97,6 +100,11 @@ class IacperfServer(LanguageServer):
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log instead of pygls' default error popup: nobody typing wants one."""
+        if isinstance(error, (asyncio.InvalidStateError, futures.InvalidStateError)):
+            # The client answered a request we stopped waiting for (workspace/configuration
+            # after CONFIGURATION_TIMEOUT): pygls sets the result on the cancelled future.
+            log.info("late answer to a request that timed out: %r", error)
+            return
         log.error("server error (%s): %r", getattr(source, "__name__", source), error)
         self.log_message(f"iacperf: internal error: {error!r}", types.MessageType.Error)
 
@@ -203,6 +211,20 @@ class IacperfServer(LanguageServer):
         except Exception as error:  # noqa: BLE001 - never let an analysis kill the server
             log.exception("analysis failed")
             self.log_message(f"iacperf: analysis of {path} failed: {error!r}")
+        finally:
+            if self.pending.get(key) is asyncio.current_task():
+                del self.pending[key]  # one entry per module ever analysed, otherwise
+
+    def state_sizes(self) -> dict[str, int]:
+        return {
+            "documents": len(self.workspace.text_documents),
+            "findings": len(self.findings),
+            "renderers": len(self.renderers),
+            "analysed_version": len(self.analysed_version),
+            "pending": len(self.pending),
+            "pulled": len(self.pulled),
+            "parsed_text": len(self._parsed_text),
+        }
 
     def _current(self, snapshots: Sequence[_Snapshot]) -> bool:
         for snap in snapshots:
@@ -589,6 +611,17 @@ def create_server() -> IacperfServer:
     def on_exit(ls: IacperfServer, params: object) -> None:
         ls.exit_received = True
 
+    @server.feature(DEBUG_STATE)
+    @guarded(None)
+    async def debug_state(ls: IacperfServer, params: object) -> dict[str, int]:
+        """How much per-document state the server keeps, once pending work is done."""
+        waiting = [asyncio.shield(t) for t in ls.pending.values() if not t.done()]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        # On the worker: it owns the project, and runs the closes queued before this.
+        sizes = await loop.run_in_executor(ls.executor, ls.project.state_sizes)
+        return {**sizes, **ls.state_sizes()}
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(None)
     def did_open(ls: IacperfServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -615,6 +648,7 @@ def create_server() -> IacperfServer:
         path = path_of(uri)
         ls.findings.pop(uri, None)
         ls.renderers.pop(uri, None)
+        ls.analysed_version.pop(uri, None)
         ls.pulled.discard(uri)
         if path is None or not is_candidate(path) or is_config_file(path):
             return  # a config file's error stays shown while it lasts
