@@ -43,6 +43,7 @@ from iacperf.server.lsp.documents import LineWorkspace, split_lines
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
+from iacperf.server.lsp.versioned_edits import supports_versions, with_version
 from iacperf.server.lsp.wire import publish_diagnostics
 from iacperf.server.parsing import detect, is_candidate
 from iacperf.server.suppressions import ignore_finding_edit
@@ -766,6 +767,10 @@ def create_server() -> IacperfServer:
             )
             if fix_all is not None:
                 actions.append(fix_all)
+        if supports_versions(ls.client_capabilities):
+            # The version the edits were computed for: the client refuses them on a newer text.
+            version = ls.analysed_version.get(uri, doc.version)
+            return with_version(actions, uri, version)
         return actions
 
     return server
