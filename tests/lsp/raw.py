@@ -114,14 +114,18 @@ class RawServer:
 
     # -- session -------------------------------------------------------------
 
-    def initialize(self, root: Path, capabilities: Message | None = None) -> Message:
+    def initialize(
+        self, root: Path, capabilities: Message | None = None, folders: list[Path] | None = None
+    ) -> Message:
         answer = self.call(
             "initialize",
             {
                 "processId": None,
                 "rootUri": root.as_uri(),
                 "capabilities": capabilities or {},
-                "workspaceFolders": [{"uri": root.as_uri(), "name": root.name}],
+                "workspaceFolders": [
+                    {"uri": folder.as_uri(), "name": folder.name} for folder in folders or [root]
+                ],
             },
         )
         self.notify("initialized", {})
