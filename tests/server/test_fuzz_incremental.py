@@ -22,12 +22,12 @@ from tests.fuzz.session import Session
 NAMES = {"tf": "main.tf", "yaml": "template.yaml", "json": "template.json"}
 FILES = {kind: inputs.sample(kind, 40) for kind in NAMES}
 PASTES = {kind: [inputs.read(p) for p in files] for kind, files in FILES.items()}
-EDITS = 20
+EDITS = 15
 
 
 @pytest.mark.parametrize("kind", sorted(NAMES))
 @settings(
-    max_examples=25,
+    max_examples=10,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

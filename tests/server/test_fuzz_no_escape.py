@@ -17,7 +17,7 @@ HEADERS = {
     "template.yaml": 'AWSTemplateFormatVersion: "2010-09-09"\nResources:\n',
     "template.json": '{"AWSTemplateFormatVersion": "2010-09-09", "Resources": {',
 }
-BOUNDED = settings(max_examples=100, deadline=None, derandomize=True)
+BOUNDED = settings(max_examples=50, deadline=None, derandomize=True)
 
 # Text built from what breaks parsers, so examples reach the parsers' inner paths.
 syntax_text = st.lists(st.sampled_from(TYPED), max_size=60).map("".join)
