@@ -506,6 +506,7 @@ class _YamlConverter:
         self.memo: dict[int, Node] = {}
         #: id of a yaml node -> how many values it holds with its aliases expanded
         self.sizes: dict[int, int] = {}
+        self.aliases = "*" in text  # without one, nothing expands: no need to count
 
     def convert(self, node: yaml.Node) -> Node:
         # Aliases share one node object: convert once, so parsing alias bombs stays linear.
@@ -514,7 +515,8 @@ class _YamlConverter:
         if done is None:
             done = self._convert(node)
             self.memo[key] = done
-            self._count(node)
+            if self.aliases:
+                self._count(node)
         return done
 
     def _count(self, node: yaml.Node) -> None:
