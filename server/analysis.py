@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,7 +56,8 @@ def iter_files(paths: Sequence[str], warn: Warn, exclude: Sequence[str] = ()) ->
             yield given
             continue
         if not os.path.isdir(given):
-            warn(f"{given}: no such file or directory")
+            gone = not os.path.exists(given)
+            warn(f"{given}: {'no such file or directory' if gone else 'not a regular file'}")
             continue
         for root, dirs, files in os.walk(given, followlinks=True):
             try:
@@ -82,7 +84,13 @@ def iter_files(paths: Sequence[str], warn: Warn, exclude: Sequence[str] = ()) ->
 def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str | None:
     """The file's text, or None with one warning when it is too big, binary or unreadable."""
     try:
-        size = os.path.getsize(path)
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            # A named pipe or a device would block the read (the language server's worker
+            # scanning the workspace) or never end.
+            warn(f"{path}: skipped, not a regular file")
+            return None
+        size = status.st_size
         if size > max_bytes:
             warn(f"{path}: skipped, {size:,} bytes is over the {max_bytes:,}-byte limit")
             return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable
@@ -42,7 +43,11 @@ def fix_files(
             continue
         new_text, applied = apply_fixes(text, group, up_to)
         if applied and new_text != text:
-            write_atomically(path, new_text)
+            try:
+                write_atomically(path, new_text, expected=text)
+            except FileChangedError:
+                changed.append(path)
+                continue
             written += applied
     if changed:
         raise FileChangedError(
@@ -51,18 +56,29 @@ def fix_files(
     return written
 
 
-def write_atomically(path: str, text: str) -> None:
-    """Write via a temporary file in the same directory and a rename; keep the file mode."""
-    target = Path(path)
-    mode = target.stat().st_mode & 0o7777 if target.exists() else None
+def write_atomically(path: str, text: str, expected: str | None = None) -> None:
+    """Write via a temporary file in the same directory and a rename; keep the file's mode
+    and owner, and a symbolic link (the file it points to is written).
+
+    With ``expected`` (the text the new one was computed from), the file is read again
+    just before the rename and left alone, ``FileChangedError``, when it changed: an
+    editor or formatter that saved meanwhile keeps its work."""
+    target = Path(os.path.realpath(path))
+    status = target.stat() if target.exists() else None
     handle, temporary = tempfile.mkstemp(
         prefix=f".{target.name}.", suffix=".iacperf", dir=target.parent
     )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
-        if mode is not None:
-            os.chmod(temporary, mode)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if status is not None:
+            os.chmod(temporary, stat.S_IMODE(status.st_mode))
+            if os.geteuid() == 0 and (status.st_uid, status.st_gid) != (0, 0):
+                os.chown(temporary, status.st_uid, status.st_gid)
+        if expected is not None and target.read_bytes() != expected.encode("utf-8"):
+            raise FileChangedError(f"not fixed, changed on disk since it was read: {path}")
         os.replace(temporary, target)
     except BaseException:
         if os.path.exists(temporary):

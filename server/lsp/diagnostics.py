@@ -21,6 +21,7 @@ from iacperf.rules.docgen import page_url
 from iacperf.rules.edits import Edit
 from iacperf.server import __version__
 from iacperf.server.engine import Finding
+from iacperf.server.lsp.documents import split_lines
 from iacperf.server.lsp.positions import to_client_range
 from iacperf.server.resolve import changed_places
 
@@ -40,7 +41,7 @@ def to_diagnostics(
 ) -> list[types.Diagnostic]:
     """The diagnostics of one document (``uri`` as the client spells it, ``text`` its text)."""
     converter = _converter()
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)  # LSP line ends only, as the client counts lines
     return [
         converter.structure(diagnostic_json(f, uri, lines, codec), types.Diagnostic)
         for f in findings

@@ -17,6 +17,7 @@ from iacperf.rules.model import Format, Template
 from iacperf.server.analysis import DEFAULT_MAX_BYTES, read_text
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.parsing import FileParse, detect, is_candidate, parse_text
+from iacperf.server.parsing.limits import oversized_template, text_size
 from iacperf.server.rule_memo import RuleMemo
 
 Log = Callable[[str], None]
@@ -48,23 +49,55 @@ class Project:
             self.terraform_folders.setdefault(os.path.dirname(path), set()).add(path)
 
     def _drop(self, path: str) -> None:
-        if self.entries.pop(path, None) is not None and _is_terraform(path):
-            self.terraform_folders.get(os.path.dirname(path), set()).discard(path)
+        if self.entries.pop(path, None) is None:
+            return
+        if _is_terraform(path):
+            folder = os.path.dirname(path)
+            files = self.terraform_folders.get(folder, set())
+            files.discard(path)
+            if not files:
+                self.terraform_folders.pop(folder, None)
+        # The memo keeps findings, plans and resolved values per module and file; a file
+        # that left the project (closed and not on disk, deleted) would stay in it for
+        # the life of the server. Start it afresh: one full lint, on a rare event.
+        self.memo = RuleMemo()
+
+    def state_sizes(self) -> dict[str, int]:
+        """How much per-file state is kept (the server's debug request; memory tests)."""
+        return {
+            "project_entries": len(self.entries),
+            "project_open": sum(1 for e in self.entries.values() if e.open),
+            "project_terraform_folders": len(self.terraform_folders),
+            "memo_files": len(self.memo._existing),
+            "memo_modules": len(self.memo._seen),
+        }
 
     # -- documents -----------------------------------------------------------
 
     def update_open(self, path: str, text: str) -> Template | None:
-        """Parse an open document's new text, reusing its unchanged Terraform blocks."""
+        """Parse an open document's new text, reusing its unchanged Terraform blocks.
+
+        Text over ``max_bytes`` is not parsed (parsing costs up to 200 times a file's
+        size in memory): its template holds only an error that says so."""
         previous = self.entries.get(path)
+        size = text_size(text, self.max_bytes)
+        if size is not None:
+            self._put(path, _Entry(oversized_template(path, text, size, self.max_bytes), open=True))
+            return self.entries[path].template
         template, parse = parse_text(path, text, previous.parse if previous else None, editing=True)
         self._put(path, _Entry(template, parse, open=True))
         return template
 
     def close(self, path: str) -> None:
         """The editor closed it: from now on the file on disk counts."""
-        self._drop(path)
         if os.path.isfile(path):
+            entry = self.entries.get(path)
+            if entry is not None:
+                entry.open = False
+                entry.stamp = None  # read again from disk
             self.load_disk(path)
+        else:
+            self._drop(path)
 
     def forget(self, path: str) -> None:
         entry = self.entries.get(path)

@@ -17,6 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Sequence
+from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -33,13 +34,16 @@ from iacperf.rules.model import Format, Position, Resource, SourceRange
 from iacperf.rules.registry import all_rules
 from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
+from iacperf.server.config import ConfigError
 from iacperf.server.engine import Finding
 from iacperf.server.lsp import code_actions, hover
+from iacperf.server.lsp.config_diagnostics import config_diagnostic
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, to_diagnostics
-from iacperf.server.lsp.documents import LineWorkspace
+from iacperf.server.lsp.documents import LineWorkspace, split_lines
 from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
+from iacperf.server.lsp.versioned_edits import supports_versions, with_version
 from iacperf.server.lsp.wire import publish_diagnostics, whole_writes
 from iacperf.server.parsing import detect, is_candidate
 from iacperf.server.suppressions import ignore_finding_edit
@@ -51,6 +55,8 @@ log = logging.getLogger("iacperf.lsp")
 DEBOUNCE_SECONDS = 0.0
 SCAN_BATCH = 25
 CONFIGURATION_TIMEOUT = 5.0
+#: A request for tests and bug reports: the sizes of the per-document state.
+DEBUG_STATE = "iacperf/debug/state"
 WATCHED_GLOB = "**/*.{tf,tfvars,tf.json,tfvars.json,yaml,yml,json,template}"
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,7 +77,9 @@ class IacperfServer(LanguageServer):
         )
         self.project = Project(log=self._log_from_worker)
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="iacperf-analysis")
-        self.settings = SettingsStore(log=self._log_from_worker)
+        self.settings = SettingsStore(log=self._log_from_worker, checked=self._config_checked)
+        #: config files whose error is shown as a diagnostic
+        self.config_errors: set[str] = set()
         self.scope = "openFiles"
         #: uri -> the findings last published (hover and fix-all read them)
         self.findings: dict[str, list[Finding]] = {}
@@ -89,9 +97,15 @@ class IacperfServer(LanguageServer):
         self._parsed_text: dict[str, str] = {}  # worker-owned: last text parsed per path
         self._scan_task: asyncio.Task[None] | None = None
         self.event_loop: asyncio.AbstractEventLoop | None = None
+        self.exit_received = False
 
     def report_server_error(self, error: Exception, source: Any) -> None:
         """Log instead of pygls' default error popup: nobody typing wants one."""
+        if isinstance(error, (asyncio.InvalidStateError, futures.InvalidStateError)):
+            # The client answered a request we stopped waiting for (workspace/configuration
+            # after CONFIGURATION_TIMEOUT): pygls sets the result on the cancelled future.
+            log.info("late answer to a request that timed out: %r", error)
+            return
         log.error("server error (%s): %r", getattr(source, "__name__", source), error)
         self.log_message(f"iacperf: internal error: {error!r}", types.MessageType.Error)
 
@@ -116,6 +130,29 @@ class IacperfServer(LanguageServer):
             log.warning(message)
             return
         loop.call_soon_threadsafe(self.log_message, message, types.MessageType.Warning)
+
+    def _config_checked(self, path: str, error: ConfigError | None) -> None:
+        """A config file was read (on any thread): show its error on it, or clear it."""
+        loop = self.event_loop
+        if loop is not None:
+            loop.call_soon_threadsafe(self._show_config_error, path, error)
+
+    def _show_config_error(self, path: str, error: ConfigError | None) -> None:
+        uri = uri_of(path)
+        if error is None and uri not in self.config_errors:
+            return
+        diagnostics = []
+        if error is not None:
+            doc = self.open_document(uri)
+            lines = doc.lines if doc is not None else split_lines(_read(path) or "")
+            codec = doc.position_codec if doc is not None else self.workspace.position_codec
+            diagnostics = [config_diagnostic(error, lines, codec)]
+            self.config_errors.add(uri)
+        else:
+            self.config_errors.discard(uri)
+        self.text_document_publish_diagnostics(
+            types.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics)
+        )
 
     def _on_rule_error(self, rule: Rule, where: str, error: BaseException) -> None:
         self._log_from_worker(f"iacperf: rule {rule.code} failed on {where}: {error!r}")
@@ -175,6 +212,20 @@ class IacperfServer(LanguageServer):
         except Exception as error:  # noqa: BLE001 - never let an analysis kill the server
             log.exception("analysis failed")
             self.log_message(f"iacperf: analysis of {path} failed: {error!r}")
+        finally:
+            if self.pending.get(key) is asyncio.current_task():
+                del self.pending[key]  # one entry per module ever analysed, otherwise
+
+    def state_sizes(self) -> dict[str, int]:
+        return {
+            "documents": len(self.workspace.text_documents),
+            "findings": len(self.findings),
+            "renderers": len(self.renderers),
+            "analysed_version": len(self.analysed_version),
+            "pending": len(self.pending),
+            "pulled": len(self.pulled),
+            "parsed_text": len(self._parsed_text),
+        }
 
     def _current(self, snapshots: Sequence[_Snapshot]) -> bool:
         for snap in snapshots:
@@ -242,7 +293,7 @@ class IacperfServer(LanguageServer):
         self.findings[uri] = findings
         self.published_paths.add(path)
         codec = self.workspace.position_codec
-        lines = text.splitlines(keepends=True)
+        lines = split_lines(text)
         self._send_diagnostics(uri, None, DiagnosticRenderer().render(findings, uri, lines, codec))
 
     def _send_diagnostics(self, uri: str, version: int | None, diagnostics: list[bytes]) -> None:
@@ -557,6 +608,21 @@ def create_server() -> IacperfServer:
         ls._apply_root_settings()
         ls._scan_task = asyncio.ensure_future(_start(ls))
 
+    @server.feature(types.EXIT)
+    def on_exit(ls: IacperfServer, params: object) -> None:
+        ls.exit_received = True
+
+    @server.feature(DEBUG_STATE)
+    @guarded(None)
+    async def debug_state(ls: IacperfServer, params: object) -> dict[str, int]:
+        """How much per-document state the server keeps, once pending work is done."""
+        waiting = [asyncio.shield(t) for t in ls.pending.values() if not t.done()]
+        await asyncio.gather(*waiting, return_exceptions=True)
+        loop = asyncio.get_running_loop()
+        # On the worker: it owns the project, and runs the closes queued before this.
+        sizes = await loop.run_in_executor(ls.executor, ls.project.state_sizes)
+        return {**sizes, **ls.state_sizes()}
+
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     @guarded(None)
     def did_open(ls: IacperfServer, params: types.DidOpenTextDocumentParams) -> None:
@@ -583,9 +649,10 @@ def create_server() -> IacperfServer:
         path = path_of(uri)
         ls.findings.pop(uri, None)
         ls.renderers.pop(uri, None)
+        ls.analysed_version.pop(uri, None)
         ls.pulled.discard(uri)
-        if path is None or not is_candidate(path):
-            return
+        if path is None or not is_candidate(path) or is_config_file(path):
+            return  # a config file's error stays shown while it lasts
         loop = asyncio.get_running_loop()
         loop.run_in_executor(ls.executor, ls.project.close, path)
         ls._parsed_text.pop(path, None)
@@ -700,6 +767,10 @@ def create_server() -> IacperfServer:
             )
             if fix_all is not None:
                 actions.append(fix_all)
+        if supports_versions(ls.client_capabilities):
+            # The version the edits were computed for: the client refuses them on a newer text.
+            version = ls.analysed_version.get(uri, doc.version)
+            return with_version(actions, uri, version)
         return actions
 
     return server
@@ -778,4 +849,9 @@ def main() -> None:
     # the GIL; at the default 5 ms a newer version reaches the worker late and stale work
     # runs to the end (bench/lsp_latency.py: bursts on 5,000 lines 105 ms -> 33 ms).
     sys.setswitchinterval(0.001)
-    create_server().start_io(stdout=whole_writes(sys.stdout.buffer))
+    server = create_server()
+    server.start_io(stdout=whole_writes(sys.stdout.buffer))
+    # pygls ends its loop with SystemExit(1) for "exit" before "shutdown", then swallows
+    # it: the process said 0. The protocol says 1.
+    if server.exit_received and not server.protocol._shutdown:
+        sys.exit(1)

@@ -12,6 +12,7 @@ from iacperf.server.parsing.terraform_json import parse_terraform_json
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
 YAML_SUFFIXES = (".yaml", ".yml", ".template")
 JSON_SUFFIXES = (".json",)
+BOM = "\ufeff"
 
 #: What a parse keeps for the next parse of the same file (its chunk cache).
 FileParse = TerraformParse | CloudFormationParse
@@ -46,6 +47,10 @@ def parse_text(
         return None, None
     fmt, syntax = kind
     if fmt is Format.TERRAFORM and syntax is Syntax.HCL:
+        if text.startswith(BOM):
+            # Terraform ignores a byte order mark, python-hcl2 does not: a space in its
+            # place keeps every column where it is. (The YAML and JSON readers skip it.)
+            text = " " + text[1:]
         parse = parse_terraform(path, text, _only(previous, TerraformParse), editing=editing)
         return parse.template, parse
     if fmt is Format.TERRAFORM:

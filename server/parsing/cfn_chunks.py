@@ -155,6 +155,8 @@ def _entries(
                 return None, 0, 0  # a list, not a mapping
             indent = column
         if column < indent:
+            if column > margin:
+                return None, 0, 0  # back out to neither the entries nor the top level
             return spans + ([(start, trivia or index)] if opened else []), indent, trivia or index
         if column == indent:
             if opened:

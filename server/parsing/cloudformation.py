@@ -45,6 +45,10 @@ _LOOKS_LIKE_CFN = re.compile(
 _SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"}
 _TAG = "tag:yaml.org,2002:"
 _CACHE_LIMIT = 5_000
+#: How many values a YAML document may hold once its aliases are expanded. Rules and the
+#: resolver walk values as trees, so an alias bomb ("billion laughs": a few hundred bytes
+#: that expand to 10^9 values) would take them hours; real templates stay far below.
+MAX_EXPANDED_VALUES = 1_000_000
 
 
 def looks_like_cloudformation(text: str) -> bool:
@@ -155,7 +159,9 @@ def _parse_chunked(
     if isinstance(layout, JsonLayout):
         result.json_layout = layout
     if root is None or not _is_template(root):
-        return result
+        # With broken chunks the whole parse decides, as it does for a fresh parse: a
+        # template holding the syntax error (was: no template, so no PERF000 at all).
+        return None if errors else result
     newline = "\r\n" if "\r\n" in text else "\n"
     # The resources of unchanged chunks stay the very same objects, so the language
     # server's rule memo can reuse their findings.
@@ -315,13 +321,27 @@ def read_document(text: str, syntax: Syntax) -> tuple[Node | None, ParseError | 
         return _compose_yaml(text), None
     except JsonSyntaxError as error:
         return None, _error(f"JSON syntax error: {error}", error.position)
+    except AliasBombError as error:
+        return None, _error(f"YAML error: {error}", error.position)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         position = Position(mark.line, mark.column) if mark is not None else Position(0, 0)
         reason = error.problem or error.context or "invalid YAML"
-        return None, _error(f"YAML syntax error: {reason}", position)
+        return None, _error(f"YAML syntax error: {reason}", _inside(text, position))
     except (yaml.YAMLError, RecursionError, ValueError) as error:
         return None, _error(f"YAML error: {error}", Position(0, 0))
+
+
+def _inside(text: str, at: Position) -> Position:
+    """``at`` moved into the text: libyaml marks the end of a stream that has no final
+    newline on the line below it."""
+    lines = text.split("\n")
+    if at.line < len(lines) and at.character <= len(lines[at.line]):
+        return at
+    line = min(at.line, len(lines) - 1)
+    return Position(
+        line, min(at.character, len(lines[line])) if at.line == line else len(lines[line])
+    )
 
 
 def _error(message: str, at: Position) -> ParseError:
@@ -448,7 +468,15 @@ def _resource(
 # YAML
 
 
+#: Line breaks to YAML 1.1 (libyaml) that are none to the model, which counts "\n" only.
+_YAML_ONLY_BREAKS = re.compile("\r(?!\n)|[\x85\u2028\u2029]")
+
+
 def _compose_yaml(text: str) -> Node | None:
+    if "\r" in text or not text.isascii():
+        # A space in their place keeps every position where the model puts it (libyaml
+        # counted lines at them: ranges and errors landed lines off, even past the end).
+        text = _YAML_ONLY_BREAKS.sub(" ", text)
     # compose builds no objects. A template is one document: a stream of several (a
     # Kubernetes manifest that embeds a template, say) is not CloudFormation.
     documents = [
@@ -461,19 +489,47 @@ def _compose_yaml(text: str) -> Node | None:
     return _YamlConverter(text).convert(documents[0])
 
 
+class AliasBombError(ValueError):
+    """A document whose aliases expand to more than ``MAX_EXPANDED_VALUES`` values."""
+
+    def __init__(self, size: int, position: Position) -> None:
+        super().__init__(
+            f"aliases expand to more than {MAX_EXPANDED_VALUES:,} values ({size:,} or more);"
+            " not analysed"
+        )
+        self.position = position
+
+
 class _YamlConverter:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
         self.memo: dict[int, Node] = {}
+        #: id of a yaml node -> how many values it holds with its aliases expanded
+        self.sizes: dict[int, int] = {}
+        self.aliases = "*" in text  # without one, nothing expands: no need to count
 
     def convert(self, node: yaml.Node) -> Node:
-        # Aliases share one node object: convert once, so alias bombs stay linear.
+        # Aliases share one node object: convert once, so parsing alias bombs stays linear.
         key = id(node)
         done = self.memo.get(key)
         if done is None:
             done = self._convert(node)
             self.memo[key] = done
+            if self.aliases:
+                self._count(node)
         return done
+
+    def _count(self, node: yaml.Node) -> None:
+        """Record the expanded size of ``node`` (its children are counted already)."""
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            size += sum(1 + self.sizes.get(id(value), 1) for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size += sum(self.sizes.get(id(item), 1) for item in node.value)
+        self.sizes[id(node)] = size
+        if size > MAX_EXPANDED_VALUES:
+            mark = node.start_mark
+            raise AliasBombError(size, Position(mark.line, mark.column))
 
     def _convert(self, node: yaml.Node) -> Node:
         tag = node.tag or ""

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from iacperf.rules.model import ParseError, Position, SourceRange
+from iacperf.server.parsing.nesting import check_nesting
 
 _HEREDOC_OPEN = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 
@@ -39,6 +40,7 @@ def parse_tree(text: str) -> Any:
     """The raw Lark tree (with positions) of ``text``; raises on a syntax error."""
     import hcl2
 
+    check_nesting(text)  # deeper text would overflow the recursive walks of the model
     return hcl2.parses_to_tree(text)
 
 

@@ -50,8 +50,8 @@ class _Reader:
     def token(self) -> tuple[str, str, int, int]:
         match = _TOKEN.match(self.text, self.pos)
         if match is None:
-            skipped = len(self.text) - len(self.text[self.pos :].lstrip(" \t\r\n"))
-            where = self.pos + skipped
+            rest = self.text[self.pos :]
+            where = self.pos + len(rest) - len(rest.lstrip(" \t\r\n"))
             if where >= len(self.text):
                 raise self.fail("unexpected end of JSON", where)
             raise self.fail(f"unexpected character {self.text[where]!r}", where)

@@ -153,7 +153,10 @@ def parse_chunk(text: str, items: ItemCache | None = None) -> ParsedChunk:
     """What ``text`` (one chunk) parses to; with ``items``, a big block is parsed item by
     item, reusing the items parsed before (see ``hcl_items``)."""
     if items is not None and text.count("\n") >= BIG_LINES:
-        block = parse_big_block(text, items)
+        try:
+            block = parse_big_block(text, items)
+        except RecursionError:  # big blocks nested hundreds deep: the whole parse says so
+            block = None
         if block is not None:
             return ParsedChunk((block,))
     from iacperf.server.parsing import hcl_lark

@@ -291,9 +291,27 @@ def apply_text_edits(text: str, edits: Sequence[types.TextEdit], encoding: str) 
 
 
 def edits_for(action: types.CodeAction, uri: str) -> list[types.TextEdit]:
-    assert action.edit is not None and action.edit.changes is not None, action
+    """The edits of ``uri``: plain ``changes``, or one versioned ``TextDocumentEdit``
+    (clients that support ``documentChanges``)."""
+    assert action.edit is not None, action
+    if action.edit.document_changes is not None:
+        (change,) = action.edit.document_changes
+        assert isinstance(change, types.TextDocumentEdit), change
+        assert change.text_document.uri == uri and change.text_document.version is not None
+        return [e for e in change.edits if isinstance(e, types.TextEdit)]
+    assert action.edit.changes is not None, action
     assert list(action.edit.changes) == [uri], action.edit
     return list(action.edit.changes[uri])
+
+
+def edit_version(action: types.CodeAction) -> int | None:
+    """The document version a versioned edit was computed for (None: unversioned)."""
+    assert action.edit is not None, action
+    if action.edit.document_changes is None:
+        return None
+    (change,) = action.edit.document_changes
+    assert isinstance(change, types.TextDocumentEdit), change
+    return change.text_document.version
 
 
 def key(diagnostic: types.Diagnostic) -> tuple[Any, ...]:
