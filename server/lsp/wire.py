@@ -57,5 +57,5 @@ def whole_writes(stdout: BinaryIO) -> BinaryIO:
     and every later message misread. A buffered writer writes the rest.
     """
     if isinstance(stdout, io.RawIOBase):
-        return io.BufferedWriter(stdout)  # type: ignore[return-value]
+        return io.BufferedWriter(stdout)
     return stdout
