@@ -44,7 +44,7 @@ from iacperf.server.lsp.positions import from_client_position
 from iacperf.server.lsp.project import Project, scan_order
 from iacperf.server.lsp.settings import SECTION, SettingsStore, is_config_file
 from iacperf.server.lsp.versioned_edits import supports_versions, with_version
-from iacperf.server.lsp.wire import publish_diagnostics, whole_writes
+from iacperf.server.lsp.wire import publish_diagnostics, whole_writes, widen_pipe
 from iacperf.server.parsing import detect, is_candidate
 from iacperf.server.suppressions import ignore_finding_edit
 
@@ -850,6 +850,7 @@ def main() -> None:
     # runs to the end (bench/lsp_latency.py: bursts on 5,000 lines 105 ms -> 33 ms).
     sys.setswitchinterval(0.001)
     server = create_server()
+    widen_pipe(sys.stdout.fileno())
     server.start_io(stdout=whole_writes(sys.stdout.buffer))
     # pygls ends its loop with SystemExit(1) for "exit" before "shutdown", then swallows
     # it: the process said 0. The protocol says 1.

@@ -9,9 +9,11 @@ so a publish only joins bytes; this writes the joined body the way pygls'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import io
 import json
+import sys
 from collections.abc import Sequence
 from typing import BinaryIO
 
@@ -59,3 +61,23 @@ def whole_writes(stdout: BinaryIO) -> BinaryIO:
     if isinstance(stdout, io.RawIOBase):
         return io.BufferedWriter(stdout)
     return stdout
+
+
+#: A publish of every finding of a 20,000-line file is about 670 KB.
+PIPE_BYTES = 1 << 20
+
+
+def widen_pipe(fd: int) -> None:
+    """Let the pipe to the client hold a whole big publish (Linux; 64 KiB by default).
+
+    Through a 64 KiB pipe the server writes a 670 KB message in ten rounds, each waiting
+    for the client to read the last: the two processes take turns. A wider pipe takes
+    the message in one write and the client reads it in a few. Where the pipe cannot be
+    widened (another system, a file, a limit) nothing changes.
+    """
+    if sys.platform != "linux":
+        return
+    import fcntl
+
+    with contextlib.suppress(OSError, ValueError):
+        fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, PIPE_BYTES)

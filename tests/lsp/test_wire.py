@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import subprocess
 import sys
 
-from iacperf.server.lsp.wire import whole_writes
+import pytest
+
+from iacperf.server.lsp.wire import PIPE_BYTES, whole_writes
 
 
 class _ShortWritingPipe(io.RawIOBase):
@@ -52,3 +55,30 @@ def test_the_raw_stdout_of_an_unbuffered_python_is_made_whole() -> None:
         check=True,
     )
     assert done.stderr.split() == ["True", "True"]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="pipe sizes are a Linux setting")
+def test_the_server_widens_its_pipe_to_the_client() -> None:
+    """A big publish goes into the pipe in one write instead of ten rounds of 64 KiB."""
+    import fcntl
+
+    server = subprocess.Popen(
+        [sys.executable, "-m", "iacperf.server"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert server.stdin is not None and server.stdout is not None
+        body = json.dumps(
+            {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}
+        ).encode()
+        server.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        server.stdin.flush()
+        # The answer comes after main() set the pipe up.
+        assert server.stdout.readline().startswith(b"Content-Length")
+        size = fcntl.fcntl(server.stdout.fileno(), fcntl.F_GETPIPE_SZ)
+    finally:
+        server.kill()
+        server.wait(timeout=30)
+    assert size == PIPE_BYTES
