@@ -28,9 +28,13 @@ class ScanResult:
     skipped: list[str] = field(default_factory=list)
     #: sha256 of the text each template was parsed from, so --fix never writes over news.
     digests: dict[str, str] = field(default_factory=dict)
+    #: Set by scans that keep no templates (worker processes, the cache).
+    parse_error_count: int | None = None
 
     @property
     def parse_errors(self) -> int:
+        if self.parse_error_count is not None:
+            return self.parse_error_count
         return sum(len(t.errors) for t in self.templates)
 
 

@@ -16,8 +16,10 @@ from iacperf.rules.api import Applicability, Rule, Severity
 from iacperf.rules.registry import by_code_or_name, known_rules
 from iacperf.server import __version__
 from iacperf.server.analysis import ScanResult, Warn, iter_files, scan
+from iacperf.server.cache import CACHE_DIR_NAME, Cache
 from iacperf.server.config import ConfigError, Settings, find_config, load_config, merge, parse_size
 from iacperf.server.engine import Finding
+from iacperf.server.parallel import scan_units, serial_only
 from iacperf.server.writing import FileChangedError, fix_files
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -94,6 +96,25 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--output", "-o", metavar="FILE", help="write the report to FILE")
     check.add_argument(
+        "--jobs",
+        "-j",
+        type=_jobs,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes for a cold scan (default: the number of cores; 1: serial)",
+    )
+    check.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="neither read nor write the cache (also IACPERF_NO_CACHE=1)",
+    )
+    check.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="cache folder (also IACPERF_CACHE_DIR; default: .iacperf_cache beside the "
+        ".iacperf.yaml, else in the folder the paths share)",
+    )
+    check.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
@@ -123,6 +144,12 @@ def _codes(value: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown rule {', '.join(unknown)} (see `iacperf rules`)")
     return [known.get(code, known.get(code.upper())).code for code in codes]  # type: ignore[union-attr]
+
+
+def _jobs(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {value!r}")
+    return int(value)
 
 
 def _size(value: str) -> int:
@@ -176,7 +203,14 @@ def _check(args: argparse.Namespace) -> int:
         print(f"iacperf: warning: {message}", file=sys.stderr)
 
     files = _files(args, settings, warn)
-    result = scan(files, selection, warn, max_bytes=settings.max_file_size)
+
+    def run(warn: Warn = lambda _: None) -> ScanResult:
+        if serial_only(selection):
+            return scan(files, selection, warn, max_bytes=settings.max_file_size)
+        cache = _cache(args)
+        return scan_units(files, selection, warn, settings.max_file_size, args.jobs, cache)
+
+    result = run(warn)
     fixed = 0
     if args.fix:
         up_to = Applicability.UNSAFE if args.unsafe_fixes else Applicability.SAFE
@@ -185,7 +219,7 @@ def _check(args: argparse.Namespace) -> int:
         except FileChangedError as error:
             warn(str(error))
         if fixed:
-            result = scan(files, selection, max_bytes=settings.max_file_size)
+            result = run()
     seconds = time.perf_counter() - started
     out: TextIO = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout  # noqa: SIM115
     try:
@@ -208,6 +242,26 @@ def _check(args: argparse.Namespace) -> int:
     threshold = Severity(args.fail_on).rank
     failing = any(f.severity.rank >= threshold for f in result.findings)
     return EXIT_FINDINGS if failing else EXIT_OK
+
+
+def _cache(args: argparse.Namespace) -> Cache | None:
+    """The on-disk cache, unless turned off: ``--cache-dir``, ``IACPERF_CACHE_DIR``, else
+    ``.iacperf_cache`` beside the configuration file, else in the folder the paths share."""
+    if args.no_cache or os.environ.get("IACPERF_NO_CACHE", "") not in ("", "0"):
+        return None
+    root = args.cache_dir or os.environ.get("IACPERF_CACHE_DIR")
+    if not root:
+        config = args.config or find_config(os.getcwd())
+        if config:
+            base = os.path.dirname(os.path.abspath(config))
+        else:
+            folders = [
+                p if os.path.isdir(p) else os.path.dirname(p) or "."
+                for p in map(os.path.abspath, args.paths)
+            ]
+            base = os.path.commonpath(folders) if folders else os.getcwd()
+        root = os.path.join(base, CACHE_DIR_NAME)
+    return Cache(root)
 
 
 def display_path(path: str) -> str:

@@ -1,0 +1,332 @@
+"""Cold scans on every core, warm scans from the on-disk cache, same findings as serial.
+
+A scan is cut into units: one Terraform directory (every Terraform file of one folder) or
+one CloudFormation file, the groups the engine lints together. A worker process reads and
+parses a unit, and the folders of local modules it calls, and runs the resource and module
+rules on it, suppressions applied. Project rules (PERF036, PERF049) look at everything at
+once: each unit also hands back a slim copy of its templates, only the resources of the
+kinds project rules read and the top-level blocks that are not resources, and the main
+process runs the project rules over all of them in scan order. Parsed trees are never sent
+whole between processes: pickling the corpus's templates costs most of what parsing does.
+
+The findings are sorted the way ``engine.lint`` sorts them, so the output is the same as a
+serial run's. PERF900 (unused suppressions) must see every rule's findings together: when it
+is selected the scan runs the serial way, without the cache.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from multiprocessing import get_all_start_methods, get_context
+
+from iacperf.rules.api import Fix, Related, Rule, Scope, Severity
+from iacperf.rules.builtin import UNUSED_SUPPRESSION
+from iacperf.rules.model import Format, SourceRange, Template
+from iacperf.rules.registry import all_rules, by_code_or_name
+from iacperf.server.analysis import ScanResult, Warn, read_text
+from iacperf.server.cache import Cache, content_hash, unit_key
+from iacperf.server.engine import Finding, Selection, lint
+from iacperf.server.module_calls import local_calls
+from iacperf.server.parsing import detect, parse_text
+from iacperf.server.writing import digest
+
+#: Below this many bytes to analyse, starting worker processes costs more than it saves
+#: (about 0.15 s for two forked workers here; the eks module tree, 0.5 MB, gains 40%).
+MIN_PARALLEL_BYTES = 256 * 1024
+
+_Record = tuple[str, str, str, str, SourceRange, str, "Fix | None", tuple[Related, ...]]
+
+
+@dataclass
+class UnitResult:
+    """What one unit gives the scan: everything but parse trees."""
+
+    findings: list[_Record]
+    slims: list[Template]  # what project rules read, in file order
+    files: int = 0
+    skipped: list[str] = field(default_factory=list)
+    digests: dict[str, str] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    parse_errors: int = 0
+    #: Files of called modules' folders this result read: folder -> ((path, hash), ...).
+    depends: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)
+    #: Content hash of each of the unit's files as read (the cache key hashed them before).
+    read: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Job:
+    """Settings every worker shares (sent once per worker)."""
+
+    selection: Selection
+    max_bytes: int
+    #: Terraform files of the scan by folder: the modules a unit may call.
+    folders: dict[str, tuple[str, ...]]
+
+
+_JOB: _Job | None = None
+
+
+def units_of(files: Sequence[str]) -> list[list[str]]:
+    """Terraform files grouped by folder (at the place of the folder's first file), every
+    other candidate alone: the groups ``engine.lint`` checks together."""
+    units: list[list[str]] = []
+    by_folder: dict[str, list[str]] = {}
+    for path in files:
+        kind = detect(path)
+        if kind is not None and kind[0] is Format.TERRAFORM:
+            folder = os.path.dirname(path)
+            if folder not in by_folder:
+                by_folder[folder] = []
+                units.append(by_folder[folder])
+            by_folder[folder].append(path)
+        else:
+            units.append([path])
+    return units
+
+
+def scan_units(
+    files: Sequence[str],
+    selection: Selection,
+    warn: Warn,
+    max_bytes: int,
+    jobs: int,
+    cache: Cache | None,
+    min_parallel_bytes: int = MIN_PARALLEL_BYTES,
+) -> ScanResult:
+    """The findings of ``files`` as ``analysis.scan`` gives them, from the cache, worker
+    processes (``jobs`` of them; 1: this process) or both."""
+    units = units_of(files)
+    folders: dict[str, tuple[str, ...]] = {}
+    for unit in units:
+        if detect(unit[0]) is not None and detect(unit[0])[0] is Format.TERRAFORM:  # type: ignore[index]
+            folders[os.path.dirname(unit[0])] = tuple(unit)
+    job = _Job(selection, max_bytes, folders)
+    hashes = _hashes(files) if cache is not None else {}
+    config = _config_key(selection, max_bytes)
+    results: list[UnitResult | None] = [None] * len(units)
+    keys = [unit_key(config, ((p, hashes.get(p, "")) for p in unit)) for unit in units]
+    todo: list[int] = []
+    for index, key in enumerate(keys):
+        found = cache.get(key) if cache is not None else None
+        if isinstance(found, UnitResult) and _still_valid(found, folders, hashes):
+            results[index] = found
+        else:
+            todo.append(index)
+    size = sum(_size(p) for i in todo for p in units[i])
+    if jobs > 1 and len(todo) > 1 and size >= min_parallel_bytes:
+        fresh = _in_pool([units[i] for i in todo], job, jobs)
+    else:
+        fresh = [_analyse(units[i], job) for i in todo]
+    for index, result in zip(todo, fresh, strict=True):
+        results[index] = result
+        if cache is not None and not _read_something_unhashed(result, hashes):
+            # The slims apart: a scan where nothing changed needs only the findings.
+            cache.put(keys[index] + "-slims", result.slims)
+            cache.put(keys[index], replace(result, slims=[]))
+    done = [r for r in results if r is not None]
+    fresh_set = set(todo)
+    # Project findings depend on every unit: one entry for the whole scan.
+    project_key = unit_key(config, (("project", k) for k in keys))
+    project = cache.get(project_key) if cache is not None and not todo else None
+    if not isinstance(project, list):
+        slims: list[Template] = []
+        for index, result in enumerate(done):
+            kept = result.slims if index in fresh_set else cache.get(keys[index] + "-slims")  # type: ignore[union-attr]
+            if not isinstance(kept, list):  # lost: analyse the unit again for them
+                kept = _analyse(units[index], job).slims
+            slims.extend(kept)
+        project = [_record(f) for f in _project_findings(slims, selection, warn)]
+        if cache is not None:
+            cache.put(project_key, project)
+    return _assemble(done, project, warn)
+
+
+def _in_pool(units: list[list[str]], job: _Job, jobs: int) -> list[UnitResult]:
+    # Fork where there is fork: workers start in milliseconds with everything imported.
+    method = "fork" if "fork" in get_all_start_methods() else "spawn"
+    # Biggest units first, so no worker is left with a big one at the end.
+    order = sorted(range(len(units)), key=lambda i: -sum(_size(p) for p in units[i]))
+    out: list[UnitResult | None] = [None] * len(units)
+    with ProcessPoolExecutor(
+        max_workers=min(jobs, len(units)),
+        mp_context=get_context(method),
+        initializer=_start_worker,
+        initargs=(job,),
+    ) as pool:
+        futures = {i: pool.submit(_work, units[i]) for i in order}
+        for i, future in futures.items():
+            out[i] = future.result()
+    return [r for r in out if r is not None]
+
+
+def _start_worker(job: _Job) -> None:
+    global _JOB
+    _JOB = job
+
+
+def _work(unit: list[str]) -> UnitResult:
+    assert _JOB is not None
+    return _analyse(unit, _JOB)
+
+
+def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
+    """Read, parse and lint one unit (resource and module rules, suppressions applied)."""
+    result = UnitResult(findings=[], slims=[])
+    templates: list[Template] = []
+    for path in unit:
+        text = read_text(path, result.warnings.append, job.max_bytes)
+        if text is None:
+            result.skipped.append(path)
+            continue
+        template = _parse(path, text)
+        if template is not None:
+            templates.append(template)
+            result.digests[path] = digest(text)
+        result.read[path] = content_hash(text.encode("utf-8"))
+    result.files = len(templates)
+    result.parse_errors = sum(len(t.errors) for t in templates)
+    # Local modules the unit calls: their findings at the call depend on those files.
+    called: list[Template] = []
+    for call in local_calls(templates):
+        folder = call.folder
+        if folder in result.depends or folder == os.path.dirname(unit[0]):
+            continue
+        paths = job.folders.get(folder, ())
+        result.depends[folder] = tuple((p, _hash_file(p)) for p in paths)
+        for path in paths:
+            text = read_text(path, lambda _: None, job.max_bytes)
+            if text is not None and (template := _parse(path, text)) is not None:
+                called.append(template)
+    everyone = [r for r in all_rules() if r.scope is not Scope.PROJECT]
+
+    def on_rule_error(rule: Rule, where: str, error: BaseException) -> None:
+        result.warnings.append(f"internal error in {rule.code} on {where}: {error!r}")
+
+    findings = lint(
+        templates,
+        job.selection,
+        rules=everyone,
+        on_rule_error=on_rule_error,
+        project=[*templates, *called],
+    )
+    result.findings = [_record(f) for f in findings]
+    result.slims = [_slim(t) for t in templates]
+    return result
+
+
+#: This process's parses by path: a module folder that many examples call (``../..``) is
+#: parsed once per process, not once per caller.
+_PARSED: dict[str, tuple[str, Template | None]] = {}
+
+
+def _parse(path: str, text: str) -> Template | None:
+    known = _PARSED.get(path)
+    if known is not None and known[0] == text:
+        return known[1]
+    template, _ = parse_text(path, text)
+    _PARSED[path] = (text, template)
+    return template
+
+
+def _slim(template: Template) -> Template:
+    """``template`` without what project rules never see (the engine hands them resources
+    and top-level blocks; suppressions are applied to their findings)."""
+    return replace(template, variables=(), errors=(), root=None)
+
+
+def _project_findings(slims: list[Template], selection: Selection, warn: Warn) -> list[Finding]:
+    project_rules = [r for r in all_rules() if r.scope is Scope.PROJECT]
+
+    def on_rule_error(rule: Rule, where: str, error: BaseException) -> None:
+        warn(f"internal error in {rule.code} on {where}: {error!r}")
+
+    return lint(slims, selection, rules=project_rules, on_rule_error=on_rule_error)
+
+
+def _assemble(results: list[UnitResult], project: list[_Record], warn: Warn) -> ScanResult:
+    index = by_code_or_name()
+    findings: list[Finding] = []
+    scan = ScanResult(findings=findings, templates=[], parse_error_count=0)
+    for result in results:
+        for message in result.warnings:
+            warn(message)
+        findings.extend(_finding(record, index) for record in result.findings)
+        scan.files += result.files
+        scan.skipped.extend(result.skipped)
+        scan.digests.update(result.digests)
+        scan.parse_error_count += result.parse_errors  # type: ignore[operator]
+    findings.extend(_finding(record, index) for record in project)
+    findings.sort(key=Finding.sort_key)
+    return scan
+
+
+def _record(f: Finding) -> _Record:
+    return (f.code, f.severity.value, f.message, f.path, f.range, f.resource, f.fix, f.related)
+
+
+def _finding(record: _Record, index: dict[str, Rule]) -> Finding:
+    code, severity, message, path, where, resource, fix, related = record
+    return Finding(index[code], Severity(severity), message, path, where, resource, fix, related)
+
+
+def serial_only(selection: Selection) -> bool:
+    """PERF900 judges suppressions against every finding at once."""
+    return selection.enabled(UNUSED_SUPPRESSION)
+
+
+def _config_key(selection: Selection, max_bytes: int) -> str:
+    var_files = [(p, _hash_file(p)) for p in selection.var_files]
+    return repr(
+        (
+            sorted(selection.select),
+            sorted(selection.ignore),
+            sorted((k, v.value) for k, v in selection.severity.items()),
+            repr(sorted(selection.options.items())),
+            var_files,
+            selection.report_unknown,
+            max_bytes,
+        )
+    )
+
+
+def _hashes(files: Sequence[str]) -> dict[str, str]:
+    return {path: _hash_file(path) for path in files}
+
+
+def _hash_file(path: str) -> str:
+    try:
+        with open(path, "rb") as handle:
+            return content_hash(handle.read())
+    except OSError:
+        return "unreadable"
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _still_valid(
+    result: UnitResult, folders: dict[str, tuple[str, ...]], hashes: dict[str, str]
+) -> bool:
+    """The called modules' folders hold the same files with the same content."""
+    for folder, recorded in result.depends.items():
+        now = folders.get(folder, ())
+        if tuple(p for p, _ in recorded) != now:
+            return False
+        if any(hashes.get(p) != h for p, h in recorded):
+            return False
+    return True
+
+
+def _read_something_unhashed(result: UnitResult, hashes: dict[str, str]) -> bool:
+    """A file changed between hashing and reading: do not store what may not match."""
+    if any(hashes.get(p) != h for p, h in result.read.items()):
+        return True
+    return any(hashes.get(p) != h for files in result.depends.values() for p, h in files)
