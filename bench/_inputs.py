@@ -521,3 +521,18 @@ def largest_corpus_files(corpus: Path, top: int) -> tuple[list[Path], list[Path]
         if _is_cloudformation(path):
             templates.append(path)
     return terraform_files, templates
+
+
+def cloudformation_resources(count: int, seed: int) -> str:
+    """A CloudFormation YAML template with at least ``count`` resources."""
+    rng = random.Random(seed * 1_000_003 + count + 11)
+    parts = [_CFN_HEADER]
+    resources = _CFN_HEADER.count("\n    Type: AWS::")
+    i = 0
+    while resources < count:
+        block = _cfn_resource(rng, i)
+        parts.append(block)
+        resources += block.count("\n    Type: AWS::")
+        i += 1
+    parts.append("Outputs:\n  RoleArn:\n    Value: !GetAtt LambdaRole.Arn\n")
+    return "".join(parts)

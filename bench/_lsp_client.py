@@ -37,6 +37,7 @@ class LspClient:
     _next_id: int = 0
     _responses: dict[int, asyncio.Future[tuple[float, Any]]] = field(default_factory=dict)
     _waiters: dict[tuple[str, int], asyncio.Future[float]] = field(default_factory=dict)
+    _next: dict[str, list[asyncio.Future[float]]] = field(default_factory=dict)
     _reader: asyncio.Task[None] | None = None
 
     @classmethod
@@ -98,6 +99,16 @@ class LspClient:
                     break
         return future
 
+    def next_publish(self, uri: str) -> asyncio.Future[float]:
+        """A future for the arrival time of the next publishDiagnostics(uri), any version
+        (for servers that publish without one)."""
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        if self._reader is not None and self._reader.done():
+            future.set_exception(ServerExitedError("the server has exited"))
+            return future
+        self._next.setdefault(uri, []).append(future)
+        return future
+
     async def quiet(self, seconds: float, limit: float) -> None:
         """Wait until the server has sent nothing for ``seconds`` (at most ``limit``)."""
         deadline = time.perf_counter() + limit
@@ -127,7 +138,8 @@ class LspClient:
             pass
         # The server is gone: nobody waits for an answer that cannot come.
         gone = ServerExitedError(f"the server exited (code {await self.process.wait()})")
-        for future in [*self._responses.values(), *self._waiters.values()]:
+        nexts = [f for futures in self._next.values() for f in futures]
+        for future in [*self._responses.values(), *self._waiters.values(), *nexts]:
             if not future.done():
                 future.set_exception(gone)
 
@@ -150,6 +162,9 @@ class LspClient:
             waiter = self._waiters.get((uri, version))
             if waiter is not None and not waiter.done():
                 waiter.set_result(at)
+            for future in self._next.pop(uri, []):
+                if not future.done():
+                    future.set_result(at)
         elif method == "$/progress" and (params.get("value") or {}).get("kind") == "end":
             self.progress_ended.set()
 
