@@ -63,6 +63,7 @@ CHECKOV_ENV = {
     "LOG_LEVEL": "ERROR",
 }
 GOALS = {"checkov": 50.0, "cfn-lint": 10.0}
+BIG_EDITS = 20  # edits per big template in the keystroke case
 
 
 # -- tools -------------------------------------------------------------------
@@ -166,11 +167,14 @@ def timed(
 ) -> Run:
     """Whole-process wall time and peak RSS from ``/usr/bin/time -v``."""
     with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
+        # Bytecode caching as users have it (pip compiled the peers' at install; this
+        # machine sets PYTHONDONTWRITEBYTECODE, which would recompile an editable install).
+        base = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         done = subprocess.run(
             [TIME, "-v", "-o", report.name, *command],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
-            env={**os.environ, **(env or {})},
+            env={**base, **(env or {})},
             cwd=cwd,
             check=False,
         )
@@ -379,7 +383,7 @@ def load_results() -> dict[str, Any]:
 
 
 def save_results(results: dict[str, Any]) -> None:
-    WORK.mkdir(parents=True, exist_ok=True)
+    RESULTS_JSON.parent.mkdir(parents=True, exist_ok=True)
     temporary = RESULTS_JSON.with_suffix(".tmp")
     temporary.write_text(json.dumps(results, indent=1), encoding="utf-8")
     temporary.replace(RESULTS_JSON)
@@ -553,6 +557,7 @@ def _keystroke_table(keystrokes: dict[str, Any]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    global RESULTS_JSON
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=5, help="runs per CLI case (default 5)")
     parser.add_argument("--edits", type=int, default=200, help="edits per keystroke case")
@@ -565,12 +570,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=[],
         help="only cases whose number, tool or input contains this (repeatable)",
     )
+    parser.add_argument(
+        "--skip", action="append", default=[], help="leave out cases whose tool or input has this"
+    )
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--output", default=str(BENCH / "RESULTS.md"))
     parser.add_argument("--render", action="store_true", help="only write the report again")
+    parser.add_argument("--results", default=str(WORK / "results.json"), help="measurements")
     args = parser.parse_args(argv)
     if args.quick:
         args.runs, args.edits = 1, 20
+    RESULTS_JSON = Path(args.results)
     results = load_results()
     if not args.render:
         if not Path(TIME).exists():
@@ -586,6 +596,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _wanted(args: argparse.Namespace, *labels: str) -> bool:
+    if any(s in label for s in args.skip for label in labels):
+        return False
     return not args.cases or any(c in label for c in args.cases for label in labels)
 
 
@@ -639,20 +651,28 @@ def keystroke_cases(
         "iacperf": [str(iacperf_bin()), "lsp"],
         "cfn-lsp-extra": [str(peer_bin("cfn-lsp-extra"))],
     }
-    templates: dict[str, Path] = {"cfn-2000-lines": inputs.paths["cfn-2000-lines"][0]}
+    # cfn-lsp-extra re-runs cfn-lint on every change: seconds per edit on big templates
+    # here, so the full count of edits goes to a typical template (the corpus template
+    # nearest 400 lines) and the big ones get BIG_EDITS each.
+    templates: dict[str, tuple[Path, int]] = {}
+    corpus = Path(args.corpus)
+    if corpus.is_dir():
+        typical = typical_template(corpus, 400)
+        templates[f"corpus:{typical.relative_to(corpus)}"] = (typical, args.edits)
+    big = min(args.edits, BIG_EDITS)
+    templates["cfn-2000-lines"] = (inputs.paths["cfn-2000-lines"][0], big)
     if "cfn-top10" in inputs.paths:
-        # The largest corpus template; cfn-lint needs seconds per run on it.
         top = inputs.paths["cfn-top10"][0]
-        templates[f"corpus:{top.relative_to(Path(args.corpus))}"] = top
-    for name, path in templates.items():
+        templates[f"corpus:{top.relative_to(corpus)}"] = (top, big)
+    for name, (path, count) in templates.items():
         for tool, command in servers.items():
             if not _wanted(args, "3", tool, name):
                 continue
-            print(f"3 {tool:13} {name}: {args.edits} edits", flush=True)
+            print(f"3 {tool:13} {name}: {count} edits", flush=True)
             try:
-                out = asyncio.run(keystrokes(command, path, args.edits))
+                out = asyncio.run(keystrokes(command, path, count))
             except Exception as error:  # noqa: BLE001 - a peer that cannot run is reported
-                out = {"edits": [], "lost": args.edits, "error": repr(error)}
+                out = {"edits": [], "lost": count, "error": repr(error)}
             edits = out["edits"]
             if edits:
                 print(
@@ -670,6 +690,22 @@ def keystroke_cases(
                 "commit": commit,
             }
             save_results(results)
+
+
+def typical_template(corpus: Path, lines: int) -> Path:
+    """The corpus CloudFormation template whose length is nearest ``lines``."""
+    best: tuple[int, str, Path] | None = None
+    for path in sorted((corpus / "cloudformation").rglob("*")):
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if "AWSTemplateFormatVersion" not in text or "Type: AWS::" not in text:
+            continue
+        candidate = (abs(text.count("\n") - lines), str(path), path)
+        if best is None or candidate[:2] < best[:2]:
+            best = candidate
+    assert best is not None, "no CloudFormation YAML template in the corpus"
+    return best[2]
 
 
 def iacperf_alone(args: argparse.Namespace, results: dict[str, Any]) -> None:
