@@ -109,6 +109,10 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the iacperf cache")
 
 
+def dumps(value: object) -> bytes:
+    return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+
+
 class Cache:
     """Entries under ``root`` (the ``.iacperf_cache`` folder itself)."""
 
@@ -126,13 +130,19 @@ class Cache:
             return None
 
     def put(self, key: str, value: object) -> None:
+        try:
+            data = dumps(value)
+        except (pickle.PicklingError, RecursionError):
+            return
+        self.put_bytes(key, data)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
         """Store atomically; a cache that cannot be written is silently not used."""
         try:
             folder = os.path.join(self._folder, key[:2])
             if not self._ready:
                 self._prepare()
             os.makedirs(folder, exist_ok=True)
-            data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
             handle, temporary = tempfile.mkstemp(dir=folder, prefix=".tmp-")
             try:
                 with os.fdopen(handle, "wb") as out:
@@ -141,7 +151,7 @@ class Cache:
             except BaseException:
                 os.unlink(temporary)
                 raise
-        except (OSError, pickle.PicklingError, RecursionError):
+        except OSError:
             return
 
     def _prepare(self) -> None:

@@ -17,6 +17,7 @@ is selected the scan runs the serial way, without the cache.
 from __future__ import annotations
 
 import os
+import pickle
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -27,7 +28,7 @@ from iacperf.rules.builtin import UNUSED_SUPPRESSION
 from iacperf.rules.model import Format, SourceRange, Template
 from iacperf.rules.registry import all_rules, by_code_or_name
 from iacperf.server.analysis import ScanResult, Warn, read_text
-from iacperf.server.cache import Cache, content_hash, unit_key
+from iacperf.server.cache import Cache, content_hash, dumps, unit_key
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.module_calls import local_calls
 from iacperf.server.parsing import detect, parse_text
@@ -120,13 +121,15 @@ def scan_units(
     if jobs > 1 and len(todo) > 1 and size >= min_parallel_bytes:
         fresh = _in_pool([units[i] for i in todo], job, jobs)
     else:
-        fresh = [_analyse(units[i], job) for i in todo]
-    for index, result in zip(todo, fresh, strict=True):
+        fresh = [(_analyse(units[i], job), None) for i in todo]
+    for index, (result, blobs) in zip(todo, fresh, strict=True):
         results[index] = result
         if cache is not None and not _read_something_unhashed(result, hashes):
-            # The slims apart: a scan where nothing changed needs only the findings.
-            cache.put(keys[index] + "-slims", result.slims)
-            cache.put(keys[index], replace(result, slims=[]))
+            # The slims apart: a scan where nothing changed needs only the findings. A
+            # worker's result is stored as the worker pickled it, not pickled again here.
+            head, slims = blobs or (dumps(replace(result, slims=[])), dumps(result.slims))
+            cache.put_bytes(keys[index] + "-slims", slims)
+            cache.put_bytes(keys[index], head)
     done = [r for r in results if r is not None]
     fresh_set = set(todo)
     # Project findings depend on every unit: one entry for the whole scan.
@@ -145,12 +148,15 @@ def scan_units(
     return _assemble(done, project, warn)
 
 
-def _in_pool(units: list[list[str]], job: _Job, jobs: int) -> list[UnitResult]:
+def _in_pool(
+    units: list[list[str]], job: _Job, jobs: int
+) -> list[tuple[UnitResult, tuple[bytes, bytes]]]:
+    """Results by unit, each with the two pickles it came in (the cache stores them)."""
     # Fork where there is fork: workers start in milliseconds with everything imported.
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     # Biggest units first, so no worker is left with a big one at the end.
     order = sorted(range(len(units)), key=lambda i: -sum(_size(p) for p in units[i]))
-    out: list[UnitResult | None] = [None] * len(units)
+    out: list[tuple[UnitResult, tuple[bytes, bytes]] | None] = [None] * len(units)
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(units)),
         mp_context=get_context(method),
@@ -159,7 +165,10 @@ def _in_pool(units: list[list[str]], job: _Job, jobs: int) -> list[UnitResult]:
     ) as pool:
         futures = {i: pool.submit(_work, units[i]) for i in order}
         for i, future in futures.items():
-            out[i] = future.result()
+            head, slims = future.result()
+            result: UnitResult = pickle.loads(head)  # from our own worker
+            result.slims = pickle.loads(slims)
+            out[i] = (result, (head, slims))
     return [r for r in out if r is not None]
 
 
@@ -168,9 +177,12 @@ def _start_worker(job: _Job) -> None:
     _JOB = job
 
 
-def _work(unit: list[str]) -> UnitResult:
+def _work(unit: list[str]) -> tuple[bytes, bytes]:
+    """One unit's result pickled in the worker, in two parts: what a warm scan reads and
+    the slims, which it reads only when the project findings must be found again."""
     assert _JOB is not None
-    return _analyse(unit, _JOB)
+    result = _analyse(unit, _JOB)
+    return dumps(replace(result, slims=[])), dumps(result.slims)
 
 
 def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
