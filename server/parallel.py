@@ -118,6 +118,7 @@ def scan_units(
         else:
             todo.append(index)
     size = sum(_size(p) for i in todo for p in units[i])
+    fresh: list[tuple[UnitResult, tuple[bytes, bytes] | None]]
     if jobs > 1 and len(todo) > 1 and size >= min_parallel_bytes:
         fresh = _in_pool([units[i] for i in todo], job, jobs)
     else:
@@ -127,8 +128,8 @@ def scan_units(
         if cache is not None and not _read_something_unhashed(result, hashes):
             # The slims apart: a scan where nothing changed needs only the findings. A
             # worker's result is stored as the worker pickled it, not pickled again here.
-            head, slims = blobs or (dumps(replace(result, slims=[])), dumps(result.slims))
-            cache.put_bytes(keys[index] + "-slims", slims)
+            head, pickled = blobs or (dumps(replace(result, slims=[])), dumps(result.slims))
+            cache.put_bytes(keys[index] + "-slims", pickled)
             cache.put_bytes(keys[index], head)
     done = [r for r in results if r is not None]
     fresh_set = set(todo)
@@ -150,13 +151,13 @@ def scan_units(
 
 def _in_pool(
     units: list[list[str]], job: _Job, jobs: int
-) -> list[tuple[UnitResult, tuple[bytes, bytes]]]:
+) -> list[tuple[UnitResult, tuple[bytes, bytes] | None]]:
     """Results by unit, each with the two pickles it came in (the cache stores them)."""
     # Fork where there is fork: workers start in milliseconds with everything imported.
     method = "fork" if "fork" in get_all_start_methods() else "spawn"
     # Biggest units first, so no worker is left with a big one at the end.
     order = sorted(range(len(units)), key=lambda i: -sum(_size(p) for p in units[i]))
-    out: list[tuple[UnitResult, tuple[bytes, bytes]] | None] = [None] * len(units)
+    out: list[tuple[UnitResult, tuple[bytes, bytes] | None] | None] = [None] * len(units)
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(units)),
         mp_context=get_context(method),
