@@ -649,6 +649,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="iacperf-compare-") as tmp:
             measure_all(args, Path(tmp), results)
         results["machine"] = machine()
+        save_results(results)
     Path(args.output).write_text(render(results), encoding="utf-8")
     print(f"wrote {args.output}")
     return 0
