@@ -113,6 +113,11 @@ def dumps(value: object) -> bytes:
     return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def loads(data: bytes) -> Any:
+    """What ``dumps`` wrote; refuses every class but iacperf's and plain containers."""
+    return _Unpickler(io.BytesIO(data)).load()
+
+
 class Cache:
     """Entries under ``root`` (the ``.iacperf_cache`` folder itself)."""
 
@@ -125,7 +130,7 @@ class Cache:
         try:
             with open(os.path.join(self._folder, key[:2], key), "rb") as handle:
                 data = handle.read()
-            return _Unpickler(io.BytesIO(data)).load()
+            return loads(data)
         except Exception:  # noqa: BLE001 - missing, corrupt or foreign: analyse again
             return None
 

@@ -17,7 +17,7 @@ is selected the scan runs the serial way, without the cache.
 from __future__ import annotations
 
 import os
-import pickle
+import stat
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -28,7 +28,7 @@ from iacperf.rules.builtin import UNUSED_SUPPRESSION
 from iacperf.rules.model import Format, SourceRange, Template
 from iacperf.rules.registry import all_rules, by_code_or_name
 from iacperf.server.analysis import ScanResult, Warn, read_text
-from iacperf.server.cache import Cache, content_hash, dumps, unit_key
+from iacperf.server.cache import Cache, content_hash, dumps, loads, unit_key
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.module_calls import local_calls
 from iacperf.server.parsing import detect, parse_text
@@ -37,6 +37,9 @@ from iacperf.server.writing import digest
 #: Below this many bytes to analyse, starting worker processes costs more than it saves
 #: (about 0.15 s for two forked workers here; the eks module tree, 0.5 MB, gains 40%).
 MIN_PARALLEL_BYTES = 256 * 1024
+
+#: Files over this size are keyed by size and mtime (over any sane --max-file-size).
+_HASH_LIMIT = 64 * 2**20
 
 _Record = tuple[str, str, str, str, SourceRange, str, "Fix | None", tuple[Related, ...]]
 
@@ -167,8 +170,8 @@ def _in_pool(
         futures = {i: pool.submit(_work, units[i]) for i in order}
         for i, future in futures.items():
             head, slims = future.result()
-            result: UnitResult = pickle.loads(head)  # from our own worker
-            result.slims = pickle.loads(slims)
+            result: UnitResult = loads(head)
+            result.slims = loads(slims)
             out[i] = (result, (head, slims))
     return [r for r in out if r is not None]
 
@@ -312,6 +315,11 @@ def _hashes(files: Sequence[str]) -> dict[str, str]:
 
 def _hash_file(path: str) -> str:
     try:
+        status = os.stat(path)
+        if not stat.S_ISREG(status.st_mode):
+            return "not a regular file"  # a named pipe would block the read
+        if status.st_size > _HASH_LIMIT:  # skipped when read; never read a huge file twice
+            return f"{status.st_size} {status.st_mtime_ns}"
         with open(path, "rb") as handle:
             return content_hash(handle.read())
     except OSError:

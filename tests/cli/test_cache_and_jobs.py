@@ -104,7 +104,9 @@ def test_pool_gives_the_serial_findings_in_the_serial_order() -> None:
 
 
 def test_cli_jobs_one_and_many_print_the_same(tmp_path: Path) -> None:
-    shutil.copytree(EXAMPLES, tmp_path / "examples")
+    shutil.copytree(
+        EXAMPLES, tmp_path / "examples", ignore=shutil.ignore_patterns(".iacperf_cache")
+    )
     one = run("--no-cache", "--jobs", "1", "examples", cwd=tmp_path)
     two = run("--no-cache", "--jobs", "2", "examples", cwd=tmp_path)
     assert _findings(one) == _findings(two)

@@ -282,7 +282,7 @@ def test_rules_and_explain(tmp_path: Path) -> None:
 
 
 def test_examples_show_findings_and_a_fix() -> None:
-    done = run("check", "--format", "json", "examples/", cwd=ROOT)
+    done = run("check", "--no-cache", "--format", "json", "examples/", cwd=ROOT)
     report = json.loads(done.stdout)
     assert report["summary"]["files"] == 2 and report["summary"]["parse_errors"] == 0
     assert len({f["code"] for f in report["findings"]}) >= 1
