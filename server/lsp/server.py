@@ -360,9 +360,13 @@ class IacperfServer(LanguageServer):
         once, then freeze it, so the cyclic collector stops walking it (a full collection
         over a 20,000-line file's model paused a keystroke for 200 ms). Replaced objects
         are still freed by reference counting; the model holds no cycles."""
+        await self.pending_done()
+        await asyncio.get_running_loop().run_in_executor(self.executor, _freeze_heap)
+
+    async def pending_done(self) -> None:
+        """Let every analysis already scheduled finish (without cancelling any)."""
         waiting = [asyncio.shield(t) for t in self.pending.values() if not t.done()]
         await asyncio.gather(*waiting, return_exceptions=True)
-        await asyncio.get_running_loop().run_in_executor(self.executor, _freeze_heap)
 
     async def republish_all(self) -> None:
         """Everything the user sees gets fresh diagnostics (configuration or scan changed)."""
@@ -616,8 +620,7 @@ def create_server() -> IacperfServer:
     @guarded(None)
     async def debug_state(ls: IacperfServer, params: object) -> dict[str, int]:
         """How much per-document state the server keeps, once pending work is done."""
-        waiting = [asyncio.shield(t) for t in ls.pending.values() if not t.done()]
-        await asyncio.gather(*waiting, return_exceptions=True)
+        await ls.pending_done()
         loop = asyncio.get_running_loop()
         # On the worker: it owns the project, and runs the closes queued before this.
         sizes = await loop.run_in_executor(ls.executor, ls.project.state_sizes)
