@@ -26,6 +26,45 @@ TIMEOUT = 30.0  # generous: the first parse builds the HCL grammar
 FIXTURES = Path(__file__).parent.parent / "rules" / "fixtures"
 #: A rule's documentation page, pinned to this release.
 DOCS = "https://github.com/iacperf/iacperf/blob/v" + __version__ + "/rules/docs/{}.md"
+#: Two volumes: gp2 (PERF019) and magnetic (PERF021), for settings that switch rules.
+EBS_VOLUMES = """\
+resource "aws_ebs_volume" "data" {
+  size = 100
+  type = "gp2"
+}
+
+resource "aws_ebs_volume" "cold" {
+  size = 500
+  type = "standard"
+}
+"""
+#: A NAT gateway in a VPC with no S3 endpoint: PERF046 on the gateway, in its module.
+NAT_MODULE = """\
+resource "aws_vpc" "main" {
+  cidr_block = "10.0.0.0/16"
+}
+
+resource "aws_subnet" "public" {
+  vpc_id     = aws_vpc.main.id
+  cidr_block = "10.0.0.0/24"
+}
+
+resource "aws_eip" "nat" {
+  domain = "vpc"
+}
+
+resource "aws_nat_gateway" "public" {
+  allocation_id = aws_eip.nat.id
+  subnet_id     = aws_subnet.public.id
+}
+"""
+#: The gateway endpoint that clears PERF046 anywhere in the same module.
+S3_ENDPOINT = """\
+resource "aws_vpc_endpoint" "s3" {
+  vpc_id       = aws_vpc.main.id
+  service_name = "com.amazonaws.eu-west-1.s3"
+}
+"""
 #: A SAM function inheriting x86_64 from Globals (PERF010 with related information).
 SAM_GLOBALS_TEMPLATE = """\
 AWSTemplateFormatVersion: "2010-09-09"

@@ -8,21 +8,11 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .support import Client, expect
+from .support import EBS_VOLUMES, Client, expect
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
-TF = """\
-resource "aws_ebs_volume" "data" {
-  size = 100
-  type = "gp2"
-}
-
-resource "aws_ebs_volume" "cold" {
-  size = 500
-  type = "standard"
-}
-"""
+TF = EBS_VOLUMES
 
 
 def announce(client: Client, path: Path, kind: types.FileChangeType) -> int:

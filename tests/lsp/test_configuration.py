@@ -15,23 +15,13 @@ import pytest
 import pytest_asyncio
 from lsprotocol import types
 
-from .support import Client, expect, keys
+from .support import EBS_VOLUMES, Client, expect, keys
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 _folders = itertools.count()
 
-TF = """\
-resource "aws_ebs_volume" "data" {
-  size = 100
-  type = "gp2"
-}
-
-resource "aws_ebs_volume" "cold" {
-  size = 500
-  type = "standard"
-}
-"""
+TF = EBS_VOLUMES
 
 
 @pytest_asyncio.fixture(loop_scope="module")

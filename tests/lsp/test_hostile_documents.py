@@ -14,7 +14,16 @@ from tests.fuzz.edits import random_edit
 from tests.fuzz.hostile import random_text
 from tests.fuzz.session import position_inside
 
-from .support import Client, apply_text_edits, edits_for, expect, keys, offset_of
+from .support import (
+    NAT_MODULE,
+    S3_ENDPOINT,
+    Client,
+    apply_text_edits,
+    edits_for,
+    expect,
+    keys,
+    offset_of,
+)
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
@@ -172,37 +181,15 @@ async def test_a_file_that_vanishes_or_changes_on_disk_while_open(shared: Client
     await shared.settles(uri, None, [], after=seen)
 
 
-NAT = """\
-resource "aws_vpc" "main" {
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "aws_subnet" "public" {
-  vpc_id     = aws_vpc.main.id
-  cidr_block = "10.0.0.0/24"
-}
-
-resource "aws_nat_gateway" "public" {
-  subnet_id = aws_subnet.public.id
-}
-"""
-ENDPOINT = """\
-resource "aws_vpc_endpoint" "s3" {
-  vpc_id       = aws_vpc.main.id
-  service_name = "com.amazonaws.eu-west-1.s3"
-}
-"""
-
-
 async def test_two_folders_with_the_same_module_name_stay_apart(shared: Client) -> None:
     first, second = folder(shared) / "infra", folder(shared) / "infra"
     first.mkdir()
     second.mkdir()
-    nat = shared.open(first / "main.tf", NAT)
+    nat = shared.open(first / "main.tf", NAT_MODULE)
     found = await shared.diagnostics_for(nat, 1)
     assert "PERF046" in {d.code for d in found}
     # An endpoint in the other "infra" is another module: the NAT finding stays.
-    other = shared.open(second / "main.tf", NAT + "\n" + ENDPOINT)
+    other = shared.open(second / "main.tf", NAT_MODULE + "\n" + S3_ENDPOINT)
     assert "PERF046" not in {d.code for d in await shared.diagnostics_for(other, 1)}
     seen = len(shared.published)
     shared.change(nat, 2, "\n", types.Position(0, 0), types.Position(0, 0))

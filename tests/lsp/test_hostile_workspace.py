@@ -9,33 +9,9 @@ from pathlib import Path
 import pytest
 
 from .raw import RawServer
+from .support import NAT_MODULE, S3_ENDPOINT
 
 GP2_TF = 'resource "aws_ebs_volume" "v" {\n  size = 10\n  type = "gp2"\n}\n'
-NAT = """\
-resource "aws_vpc" "main" {
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "aws_subnet" "public" {
-  vpc_id     = aws_vpc.main.id
-  cidr_block = "10.0.0.0/24"
-}
-
-resource "aws_eip" "nat" {
-  domain = "vpc"
-}
-
-resource "aws_nat_gateway" "public" {
-  allocation_id = aws_eip.nat.id
-  subnet_id     = aws_subnet.public.id
-}
-"""
-ENDPOINT = """
-resource "aws_vpc_endpoint" "s3" {
-  vpc_id       = aws_vpc.main.id
-  service_name = "com.amazonaws.eu-west-1.s3"
-}
-"""
 
 
 def codes(server: RawServer, path: Path) -> set[str]:
@@ -84,8 +60,8 @@ def test_two_workspace_folders_with_the_same_module_name(tmp_path: Path) -> None
     for folder in (first, second):
         folder.mkdir(parents=True)
         (folder / ".iacperf.yaml").write_text("scope: workspace\n")
-    (first / "main.tf").write_text(NAT)
-    (second / "main.tf").write_text(NAT + ENDPOINT)
+    (first / "main.tf").write_text(NAT_MODULE)
+    (second / "main.tf").write_text(NAT_MODULE + "\n" + S3_ENDPOINT)
     server = RawServer(tmp_path)
     try:
         server.initialize(first, folders=[first, second])

@@ -8,37 +8,14 @@ from pathlib import Path
 import pytest
 from lsprotocol import types
 
-from .support import Client, expect, keys
+from .support import NAT_MODULE, S3_ENDPOINT, Client, expect, keys
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 _folders = itertools.count()
 
-MAIN = """\
-resource "aws_vpc" "main" {
-  cidr_block = "10.0.0.0/16"
-}
-
-resource "aws_subnet" "public" {
-  vpc_id     = aws_vpc.main.id
-  cidr_block = "10.0.0.0/24"
-}
-
-resource "aws_eip" "nat" {
-  domain = "vpc"
-}
-
-resource "aws_nat_gateway" "public" {
-  allocation_id = aws_eip.nat.id
-  subnet_id     = aws_subnet.public.id
-}
-"""
-ENDPOINT = """\
-resource "aws_vpc_endpoint" "s3" {
-  vpc_id       = aws_vpc.main.id
-  service_name = "com.amazonaws.eu-west-1.s3"
-}
-"""
+MAIN = NAT_MODULE
+ENDPOINT = S3_ENDPOINT
 COMMENT = "# VPC endpoints\n"
 
 
