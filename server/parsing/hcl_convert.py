@@ -1,6 +1,7 @@
-"""Turns python-hcl2's raw Lark tree (with positions) into model nodes.
+"""Turns python-hcl2's raw Lark tree into model nodes.
 
-Lark positions are 1-based with an exclusive end column; model ranges are 0-based. The
+A tree spans from its first token to its last. Lark positions are 1-based with an exclusive
+end column; model ranges are 0-based. The
 tree is dropped after conversion, so parsed blocks stay small in memory.
 """
 
@@ -29,6 +30,30 @@ from iacperf.server.parsing.hcl_templates import is_reference_root, template_ref
 _ESCAPES = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|.)")
 
 
+def first_token(tree: Tree[Any]) -> Token | None:
+    """The first token under ``tree``, where its text starts (None: it holds none)."""
+    for child in tree.children:
+        if isinstance(child, Token):
+            return child
+        if isinstance(child, Tree):
+            found = first_token(child)
+            if found is not None:
+                return found
+    return None
+
+
+def last_token(tree: Tree[Any]) -> Token | None:
+    """The last token under ``tree``, where its text ends (None: it holds none)."""
+    for child in reversed(tree.children):
+        if isinstance(child, Token):
+            return child
+        if isinstance(child, Tree):
+            found = last_token(child)
+            if found is not None:
+                return found
+    return None
+
+
 class Converter:
     """Converts the trees of one chunk of text (used to slice expression text)."""
 
@@ -45,13 +70,10 @@ class Converter:
             line, column = item.line, item.column
             end_line, end_column = item.end_line, item.end_column
         else:
-            meta = item.meta
-            line, column, end_line, end_column = (
-                meta.line,
-                meta.column,
-                meta.end_line,
-                meta.end_column,
-            )
+            first, last = first_token(item), last_token(item)
+            assert first is not None and last is not None
+            line, column = first.line, first.column
+            end_line, end_column = last.end_line, last.end_column
         assert line is not None and column is not None
         assert end_line is not None and end_column is not None
         return SourceRange(Position(line - 1, column - 1), Position(end_line - 1, end_column - 1))
@@ -116,7 +138,7 @@ class Converter:
             source_range = SourceRange(
                 self.range_of(open_token).end, self.range_of(close_token).start
             )
-        elif not body.meta.empty:
+        elif first_token(body) is not None:
             source_range = self.range_of(body)
         else:
             source_range = SourceRange(Position(0, 0), Position(0, 0))

@@ -32,7 +32,7 @@ from iacperf.rules.model import (
 )
 from iacperf.server.parsing import hcl_lark
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
-from iacperf.server.parsing.hcl_convert import Converter
+from iacperf.server.parsing.hcl_convert import Converter, first_token, last_token
 from iacperf.server.parsing.hcl_templates import is_reference_root
 
 # The first line: a name, "=", code without comments, and the opening bracket at its end.
@@ -270,9 +270,12 @@ def _hole(value: Tree[Any] | Token, opener: str) -> Tree[Any] | None:
         return None
     kind = "object" if opener == "{" else "tuple"
     for sub in value.iter_subtrees():
-        if sub.data != kind or sub.meta.empty:
+        if sub.data != kind:
             continue
-        if sub.meta.line == 1 and sub.meta.end_line == 2:
+        first, last = first_token(sub), last_token(sub)
+        if first is None or last is None:
+            continue
+        if first.line == 1 and last.end_line == 2:
             content = [
                 c for c in sub.children if isinstance(c, Tree) and c.data != "new_line_or_comment"
             ]
@@ -291,10 +294,16 @@ def _positioned_references(converter: Converter, value: Tree[Any] | Token) -> li
             continue
         chain = converter._chain(sub)
         if chain and is_reference_root(chain[0]):
-            found.append((sub.meta.line, ".".join(chain)))
+            found.append((_first_line(sub), ".".join(chain)))
     if value.data == "identifier":
-        found.append((value.meta.line, converter.name(value)))
+        found.append((_first_line(value), converter.name(value)))
     return found
+
+
+def _first_line(tree: Tree[Any]) -> int:
+    first = first_token(tree)
+    assert first is not None and first.line is not None
+    return first.line
 
 
 def _slice(text: str, source_range: SourceRange) -> str:
