@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import Enum
+
+from iacperf.rules.records import record
 
 
 class Format(str, Enum):
@@ -31,7 +33,7 @@ class Syntax(str, Enum):
     YAML = "yaml"
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@record(order=True)
 class Position:
     line: int
     character: int
@@ -40,7 +42,7 @@ class Position:
         return Position(self.line + lines, self.character) if lines else self
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SourceRange:
     start: Position
     end: Position
@@ -61,7 +63,7 @@ class SourceRange:
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Node:
     """A value in the source. Subclasses say what kind; ``range`` covers its exact text."""
 
@@ -73,14 +75,14 @@ class Node:
         return True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ScalarNode(Node):
     value: Scalar
     #: How the value is written: "" (plain), '"' or "'" (quoted); keeps style on replace.
     quote: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ExpressionNode(Node):
     """A value that cannot be known without evaluation (reference, function, template)."""
 
@@ -93,7 +95,7 @@ class ExpressionNode(Node):
         return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class IntrinsicNode(Node):
     """A CloudFormation intrinsic function (``!Ref X``, ``{"Fn::If": [...]}``)."""
 
@@ -105,7 +107,7 @@ class IntrinsicNode(Node):
         return False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SequenceNode(Node):
     items: tuple[Node, ...]
     flow: bool = True  # written inline ([a, b]) rather than one item per line (YAML "- a")
@@ -115,7 +117,7 @@ class SequenceNode(Node):
         return all(item.known for item in self.items)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Entry:
     """One ``key = value`` / ``Key: value`` / nested block inside a mapping."""
 
@@ -127,7 +129,7 @@ class Entry:
     labels: tuple[str, ...] = ()  # Terraform block labels (``dynamic "setting"``)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class MappingNode(Node):
     entries: tuple[Entry, ...]
     flow: bool = False  # written inline ({a: b}) rather than one entry per line
@@ -154,7 +156,7 @@ class MappingNode(Node):
         return (entry for entry in self.entries if entry.key == key)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Match:
     """A value found at a path, with the entry that holds it and the mapping around it."""
 
@@ -166,7 +168,7 @@ class Match:
         return self.entry.value
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resolved:
     """A value the engine resolved before the rules ran: ``var.size`` read as its default,
     ``!Ref Size`` as the parameter's default. The resource holds the value in place of the
@@ -181,7 +183,7 @@ class Resolved:
     exact: bool = True
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Resource:
     """A Terraform ``resource`` block or a CloudFormation resource."""
 
@@ -263,7 +265,7 @@ def _mappings_in(node: Node) -> Iterator[MappingNode]:
             yield from _mappings_in(item)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Variable:
     """A Terraform ``variable`` or a CloudFormation ``Parameter``."""
 
@@ -273,7 +275,7 @@ class Variable:
     line_offset: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TopBlock:
     """A top-level Terraform item (``resource``, ``locals``, a tfvars assignment)."""
 
@@ -281,7 +283,7 @@ class TopBlock:
     line_offset: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParseError:
     """Why (part of) a file could not be read; ``range`` is absolute."""
 
@@ -289,7 +291,7 @@ class ParseError:
     range: SourceRange
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Suppression:
     """An ``iacperf:ignore`` comment, or its CloudFormation ``Metadata`` / Terraform JSON
     ``"//"`` equivalent. Every range is absolute; which findings it covers is decided by
@@ -315,7 +317,7 @@ class Suppression:
     problems: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Template:
     """One parsed file."""
 
