@@ -32,6 +32,7 @@ from iacperf.server.cache import Cache, content_hash, dumps, loads, unit_key
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.module_calls import local_calls
 from iacperf.server.parsing import detect, parse_text
+from iacperf.server.parsing.terraform import ParsedChunk
 from iacperf.server.writing import digest
 
 #: Below this many bytes to analyse, starting worker processes costs more than it saves
@@ -237,13 +238,15 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
 #: This process's parses by path: a module folder that many examples call (``../..``) is
 #: parsed once per process, not once per caller.
 _PARSED: dict[str, tuple[str, Template | None]] = {}
+#: This process's parsed Terraform blocks by text, for every file it parses.
+_CHUNKS: dict[str, ParsedChunk] = {}
 
 
 def _parse(path: str, text: str) -> Template | None:
     known = _PARSED.get(path)
     if known is not None and known[0] == text:
         return known[1]
-    template, _ = parse_text(path, text)
+    template, _ = parse_text(path, text, shared=_CHUNKS)
     _PARSED[path] = (text, template)
     return template
 

@@ -6,7 +6,7 @@ from typing import TypeVar
 
 from iacperf.rules.model import Format, Syntax, Template
 from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_cloudformation
-from iacperf.server.parsing.terraform import TerraformParse, parse_terraform
+from iacperf.server.parsing.terraform import ParsedChunk, TerraformParse, parse_terraform
 from iacperf.server.parsing.terraform_json import parse_terraform_json
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
@@ -37,11 +37,17 @@ def is_candidate(path: str) -> bool:
 
 
 def parse_text(
-    path: str, text: str, previous: FileParse | None = None, *, editing: bool = False
+    path: str,
+    text: str,
+    previous: FileParse | None = None,
+    *,
+    editing: bool = False,
+    shared: dict[str, ParsedChunk] | None = None,
 ) -> tuple[Template | None, FileParse | None]:
     """Parse one file's text. Returns (template or None if not IaC, the chunk cache the
     next parse of this file may start from). ``editing``: the file is open in an editor
-    and more edits will follow."""
+    and more edits will follow. ``shared``: Terraform blocks parsed from other files of a
+    scan, by text (see ``parse_terraform``)."""
     kind = detect(path)
     if kind is None:
         return None, None
@@ -51,7 +57,9 @@ def parse_text(
             # Terraform ignores a byte order mark, python-hcl2 does not: a space in its
             # place keeps every column where it is. (The YAML and JSON readers skip it.)
             text = " " + text[1:]
-        parse = parse_terraform(path, text, _only(previous, TerraformParse), editing=editing)
+        parse = parse_terraform(
+            path, text, _only(previous, TerraformParse), editing=editing, shared=shared
+        )
         return parse.template, parse
     if fmt is Format.TERRAFORM:
         return parse_terraform_json(path, text), None

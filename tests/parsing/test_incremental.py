@@ -12,7 +12,7 @@ import pytest
 
 from iacperf.rules.model import ScalarNode, Template
 from iacperf.server.parsing.hcl_blocks import Chunk, split_blocks
-from iacperf.server.parsing.terraform import TerraformParse, parse_terraform
+from iacperf.server.parsing.terraform import ParsedChunk, TerraformParse, parse_terraform
 
 from .support import R
 
@@ -308,3 +308,21 @@ def test_random_edits_give_the_full_parse(newline: str) -> None:
             text = text[:at] + new_resource + newline + text[at:]
         parse = parse_terraform("main.tf", text, parse, editing=True)
         _same_model(parse.template, parse_terraform("main.tf", text, editing=True).template)
+
+
+def test_blocks_shared_between_files_parse_once_and_land_in_each_file() -> None:
+    volume = 'resource "aws_ebs_volume" "data" {\n  size = 10\n  type = "gp2"\n}\n'
+    shared: dict[str, ParsedChunk] = {}
+    first = parse_terraform("a/main.tf", volume, shared=shared)
+    second = parse_terraform("b/main.tf", "locals {\n  x = 1\n}\n" + volume, shared=shared)
+    assert (first.parsed_chunks, second.parsed_chunks) == (1, 1)  # only the locals block
+    alone = parse_terraform("b/main.tf", "locals {\n  x = 1\n}\n" + volume)
+    _same_model(second.template, alone.template)
+    (resource,) = second.template.resources
+    assert resource.path == "b/main.tf"
+    kind = resource.get("type")
+    assert kind is not None
+    assert resource.absolute(kind.value.range) == R(5, 9, 5, 14)
+    # A different file with a block of the same text but a syntax error is not mixed up.
+    broken = parse_terraform("c/main.tf", volume.replace("= 10", "= "), shared=shared)
+    assert broken.parsed_chunks == 1 and broken.template.errors
