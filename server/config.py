@@ -17,14 +17,15 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import NoReturn
-
-import yaml
+from typing import TYPE_CHECKING, NoReturn
 
 from iacperf.rules.api import Severity
 from iacperf.rules.registry import by_code_or_name
 from iacperf.server.analysis import DEFAULT_MAX_BYTES
 from iacperf.server.engine import Selection
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_NAMES = (".iacperf.yaml", ".iacperf.yml")
 SCOPES = ("openFiles", "workspace")
@@ -220,6 +221,8 @@ _Span = tuple[int, int, int, int]
 
 def _compose(path: str, text: str) -> tuple[object, dict[_Key, _Span]]:
     """Plain data from the YAML text, and the span of every key and list item."""
+    import yaml  # here: most runs read no configuration file
+
     loader = yaml.SafeLoader(text)
     try:
         node = loader.get_single_node()
@@ -246,6 +249,8 @@ def _span(node: yaml.Node) -> _Span:
 def _data(
     path: str, loader: yaml.SafeLoader, node: yaml.Node, key: _Key, spans: dict[_Key, _Span]
 ) -> object:
+    import yaml
+
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # YAML merge keys (<<), as safe_load applies them
         result: dict[object, object] = {}

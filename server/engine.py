@@ -167,7 +167,9 @@ def lint(
         return by_folder
 
     report_unknown = selection.enabled(UNKNOWN_VALUE)
-    for group in _modules(templates):
+    # Without resource or module rules (a lint of the project rules alone, as the CLI's
+    # process pool ends) there is nothing to resolve modules or module calls for.
+    for group in _modules(templates) if by_kind else ():
         check = functools.partial(_check, explainer=Explainer.of(group) if report_unknown else None)
         context = Context(
             module=resolver.module(group, selection.var_files, _exists),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeAlias, TypeVar
 
 from iacperf.rules.model import Format, Syntax, Template
-from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_cloudformation
-from iacperf.server.parsing.terraform import ParsedChunk, TerraformParse, parse_terraform
-from iacperf.server.parsing.terraform_json import parse_terraform_json
+
+if TYPE_CHECKING:
+    from iacperf.server.parsing.cloudformation import CloudFormationParse
+    from iacperf.server.parsing.terraform import ParsedChunk, TerraformParse
 
 TERRAFORM_SUFFIXES = (".tf", ".tfvars")
 YAML_SUFFIXES = (".yaml", ".yml", ".template")
@@ -15,7 +16,7 @@ JSON_SUFFIXES = (".json",)
 BOM = "\ufeff"
 
 #: What a parse keeps for the next parse of the same file (its chunk cache).
-FileParse = TerraformParse | CloudFormationParse
+FileParse: TypeAlias = "TerraformParse | CloudFormationParse"
 
 
 def detect(path: str) -> tuple[Format, Syntax] | None:
@@ -52,7 +53,11 @@ def parse_text(
     if kind is None:
         return None, None
     fmt, syntax = kind
+    # Each parser is imported when first needed: a scan of one format never pays for the
+    # other's (python-hcl2 and Lark, or PyYAML).
     if fmt is Format.TERRAFORM and syntax is Syntax.HCL:
+        from iacperf.server.parsing.terraform import TerraformParse, parse_terraform
+
         if text.startswith(BOM):
             # Terraform ignores a byte order mark, python-hcl2 does not: a space in its
             # place keeps every column where it is. (The YAML and JSON readers skip it.)
@@ -62,14 +67,18 @@ def parse_text(
         )
         return parse.template, parse
     if fmt is Format.TERRAFORM:
+        from iacperf.server.parsing.terraform_json import parse_terraform_json
+
         return parse_terraform_json(path, text), None
+    from iacperf.server.parsing.cloudformation import CloudFormationParse, parse_cloudformation
+
     if syntax is Syntax.YAML and text.lstrip().startswith("{"):
         syntax = Syntax.JSON if path.lower().endswith(".template") else syntax
     cfn = parse_cloudformation(path, text, syntax, _only(previous, CloudFormationParse))
     return cfn.template, (cfn if cfn.template is not None else None)
 
 
-_P = TypeVar("_P", TerraformParse, CloudFormationParse)
+_P = TypeVar("_P", "TerraformParse", "CloudFormationParse")
 
 
 def _only(previous: FileParse | None, kind: type[_P]) -> _P | None:
