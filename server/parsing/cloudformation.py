@@ -486,7 +486,11 @@ def _compose_yaml(text: str) -> Node | None:
     ]
     if len(documents) != 1:
         return None
-    return _YamlConverter(text).convert(documents[0])
+    converter = _YamlConverter(text)
+    root = converter.convert(documents[0])
+    if converter.aliased:  # only aliases make a document bigger than its text
+        _check_expansion(documents[0])
+    return root
 
 
 class AliasBombError(ValueError):
@@ -500,13 +504,35 @@ class AliasBombError(ValueError):
         self.position = position
 
 
+def _check_expansion(root: yaml.Node) -> None:
+    """Raise ``AliasBombError`` when ``root`` holds more than ``MAX_EXPANDED_VALUES``
+    values with its aliases expanded: at the first node, children first, that does."""
+    sizes: dict[int, int] = {}
+
+    def size_of(node: yaml.Node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        size = 1
+        if isinstance(node, yaml.MappingNode):
+            size += sum(1 + size_of(value) for _, value in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            size += sum(size_of(item) for item in node.value)
+        sizes[id(node)] = size
+        if size > MAX_EXPANDED_VALUES:
+            mark = node.start_mark
+            raise AliasBombError(size, Position(mark.line, mark.column))
+        return size
+
+    size_of(root)
+
+
 class _YamlConverter:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
         self.memo: dict[int, Node] = {}
-        #: id of a yaml node -> how many values it holds with its aliases expanded
-        self.sizes: dict[int, int] = {}
-        self.aliases = "*" in text  # without one, nothing expands: no need to count
+        #: A node was met twice: an alias (libyaml gives it its anchor's node object).
+        self.aliased = False
 
     def convert(self, node: yaml.Node) -> Node:
         # Aliases share one node object: convert once, so parsing alias bombs stays linear.
@@ -515,21 +541,9 @@ class _YamlConverter:
         if done is None:
             done = self._convert(node)
             self.memo[key] = done
-            if self.aliases:
-                self._count(node)
+        else:
+            self.aliased = True
         return done
-
-    def _count(self, node: yaml.Node) -> None:
-        """Record the expanded size of ``node`` (its children are counted already)."""
-        size = 1
-        if isinstance(node, yaml.MappingNode):
-            size += sum(1 + self.sizes.get(id(value), 1) for _, value in node.value)
-        elif isinstance(node, yaml.SequenceNode):
-            size += sum(self.sizes.get(id(item), 1) for item in node.value)
-        self.sizes[id(node)] = size
-        if size > MAX_EXPANDED_VALUES:
-            mark = node.start_mark
-            raise AliasBombError(size, Position(mark.line, mark.column))
 
     def _convert(self, node: yaml.Node) -> Node:
         tag = node.tag or ""
@@ -579,9 +593,11 @@ class _YamlConverter:
         """Where a node's content starts: yaml's start mark includes its tag (``!Ref``) and
         anchor (``&a``). A tagged empty value starts (and ends) where the tag ends."""
         line, column = node.start_mark.line, node.start_mark.column
-        text = self._line(line)
-        if not text.startswith(("!", "&"), column):
+        lines = self.lines
+        # Most nodes have neither: one character tells (a "\r" there is no "!" either).
+        if line >= len(lines) or lines[line][column : column + 1] not in ("!", "&"):
             return Position(line, column)
+        text = self._line(line)
         while True:
             while text.startswith(("!", "&"), column):
                 while column < len(text) and text[column] not in " \t":

@@ -358,6 +358,25 @@ def test_json_syntax_error_has_a_position() -> None:
     assert error.range == R(2, 16, 2, 16)
 
 
+def test_json_strings_with_and_without_escapes() -> None:
+    # Strings without a backslash are read as the text between their quotes; the rest are
+    # decoded. Ranges cover the escapes as written.
+    text = (
+        '{"Resources": {"T\\u00e9": {"Type": "AWS::SNS::Topic",'
+        ' "Properties": {"TopicName": "a\\"b\\\\c\\n", "DisplayName": "plain \'q\'"}}}}'
+    )
+    template = parse("template.json", text)
+    (topic,) = template.resources
+    assert topic.name == "T\u00e9"
+    name = topic.get("TopicName")
+    display = topic.get("DisplayName")
+    assert name is not None and display is not None
+    assert isinstance(name.value, ScalarNode) and isinstance(display.value, ScalarNode)
+    assert name.value.value == 'a"b\\c\n'
+    assert display.value.value == "plain 'q'"
+    assert text_at(text, topic.absolute(name.value.range)) == '"a\\"b\\\\c\\n"'
+
+
 KUBERNETES = """\
 apiVersion: apps/v1
 kind: Deployment
