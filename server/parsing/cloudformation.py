@@ -317,7 +317,7 @@ def read_document(text: str, syntax: Syntax) -> tuple[Node | None, ParseError | 
     why it does not parse."""
     try:
         if syntax is Syntax.JSON:
-            return _json_intrinsics(parse_json(text)), None
+            return parse_json(text, _intrinsic), None
         return _compose_yaml(text), None
     except JsonSyntaxError as error:
         return None, _error(f"JSON syntax error: {error}", error.position)
@@ -649,18 +649,6 @@ def _intrinsic(mapping: MappingNode) -> Node:
         if entry.key == "Ref" or entry.key.startswith("Fn::"):
             return IntrinsicNode(mapping.range, entry.key, entry.value)
     return mapping
-
-
-def _json_intrinsics(node: Node) -> Node:
-    """Apply the long-form intrinsic reading to a whole JSON document."""
-    if isinstance(node, MappingNode):
-        entries = tuple(
-            replace(entry, value=_json_intrinsics(entry.value)) for entry in node.entries
-        )
-        return _intrinsic(replace(node, entries=entries))
-    if isinstance(node, SequenceNode):
-        return replace(node, items=tuple(_json_intrinsics(item) for item in node.items))
-    return node
 
 
 def _quote(node: yaml.ScalarNode) -> str:

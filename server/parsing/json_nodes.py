@@ -10,6 +10,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from collections.abc import Callable
 
 from iacperf.rules.model import (
     Entry,
@@ -34,9 +35,14 @@ class JsonSyntaxError(ValueError):
         self.position = position
 
 
+#: What a reader makes of each mapping it has read (CloudFormation: intrinsic functions).
+MappingHook = Callable[[MappingNode], Node]
+
+
 class _Reader:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, mapping_hook: MappingHook | None = None) -> None:
         self.text = text
+        self.mapping_hook = mapping_hook
         self.pos = 0
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
@@ -73,7 +79,8 @@ class _Reader:
         if kind == "word":
             return ScalarNode(source_range, {"true": True, "false": False}.get(text))
         if text == "{":
-            return self.mapping(start, depth)
+            mapping = self.mapping(start, depth)
+            return self.mapping_hook(mapping) if self.mapping_hook is not None else mapping
         if text == "[":
             return self.sequence(start, depth)
         raise self.fail(f"unexpected {text!r}", start)
@@ -139,9 +146,10 @@ def _string(token: str) -> str:
     return token[1:-1] if "\\" not in token else str(json.loads(token))
 
 
-def parse_json(text: str) -> Node:
-    """Parse a JSON document into model nodes; raises ``JsonSyntaxError`` with a position."""
-    reader = _Reader(text)
+def parse_json(text: str, mapping_hook: MappingHook | None = None) -> Node:
+    """Parse a JSON document into model nodes; raises ``JsonSyntaxError`` with a position.
+    ``mapping_hook`` replaces each mapping, its values already replaced."""
+    reader = _Reader(text, mapping_hook)
     if text.startswith("\ufeff"):
         reader.pos = 1  # skip a byte-order mark, keeping offsets true to the text
     node = reader.value()
