@@ -195,9 +195,11 @@ def _check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     selection = settings.selection()
     started = time.perf_counter()
-    # Parse trees are short-lived and acyclic: fewer GC passes save ~13% of a cold scan.
+    # An analysis makes no reference cycles (tests/server/test_no_cycles.py): the cyclic
+    # garbage collector would only walk the parse trees and find nothing. Without it a cold
+    # scan takes 10-12% less (the corpus, --jobs 1: 21.5 -> 18.9 s), in the same memory.
     gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.disable()
 
     def warn(message: str) -> None:
         print(f"iacperf: warning: {message}", file=sys.stderr)

@@ -189,22 +189,31 @@ def _tfvars_order(template: Template) -> tuple[int, str]:
 
 
 def resolve_terraform(resource: Resource, scope: TerraformScope, used: set[str]) -> Resource:
-    found: list[Resolved] = []
-
-    def visit(node: Node) -> Node:
-        if isinstance(node, ExpressionNode):
-            value = scope.expression(node, used)
-            if value is None:
-                return node
-            found.append(_resolved(node.range, value))
-            return _at(value, node.range)
-        return _rebuild(node, visit)
-
+    visit = _TerraformVisit(scope, used)
     body = visit(resource.body)
-    if not found:
+    if not visit.found:
         return resource
     assert isinstance(body, MappingNode)
-    return replace(resource, body=body, node=body, resolved=tuple(found))
+    return replace(resource, body=body, node=body, resolved=tuple(visit.found))
+
+
+class _TerraformVisit:
+    """``resolve_terraform``'s walk. A class, not a closure that calls itself: that is a
+    reference cycle, and the CLI runs without the cyclic garbage collector."""
+
+    def __init__(self, scope: TerraformScope, used: set[str]) -> None:
+        self.scope = scope
+        self.used = used
+        self.found: list[Resolved] = []
+
+    def __call__(self, node: Node) -> Node:
+        if isinstance(node, ExpressionNode):
+            value = self.scope.expression(node, self.used)
+            if value is None:
+                return node
+            self.found.append(_resolved(node.range, value))
+            return _at(value, node.range)
+        return _rebuild(node, self)
 
 
 # -- CloudFormation ----------------------------------------------------------------------
@@ -347,18 +356,37 @@ def _allowed_values(name: str, parameter: MappingNode, path: str) -> tuple[Value
 def _resolve_cloudformation(
     resource: Resource, scope: _CloudFormationScope, used: set[str]
 ) -> Resource:
-    found: list[Resolved] = []
     scope.used = used
-    open_names: set[str] = set()  # parameters known only by their AllowedValues
+    visit = _CloudFormationVisit(scope)
+    node = visit(resource.node)
+    variants = _variants(resource, scope, sorted(visit.open_names))
+    if not visit.found and node is resource.node and not variants:
+        return resource
+    assert isinstance(node, MappingNode)
+    properties = node.get("Properties")
+    body = properties.value if properties is not None else resource.body
+    if not isinstance(body, MappingNode):
+        body = resource.body
+    return replace(resource, body=body, node=node, resolved=tuple(visit.found), variants=variants)
 
-    def visit(node: Node) -> Node:
+
+class _CloudFormationVisit:
+    """``_resolve_cloudformation``'s walk (a class for the reason ``_TerraformVisit`` is)."""
+
+    def __init__(self, scope: _CloudFormationScope) -> None:
+        self.scope = scope
+        self.found: list[Resolved] = []
+        self.open_names: set[str] = set()  # parameters known only by their AllowedValues
+
+    def __call__(self, node: Node) -> Node:
+        scope = self.scope
         if isinstance(node, IntrinsicNode):
             if node.function in ("Ref", "Fn::FindInMap"):
                 value = scope.scalar(node)
                 if value is None:
-                    open_names.update(_refs(node) & scope.allowed.keys())
+                    self.open_names.update(_refs(node) & scope.allowed.keys())
                     return node
-                found.append(_resolved(node.range, value))
+                self.found.append(_resolved(node.range, value))
                 return _at(value, node.range)
             if node.function == "Fn::If" and isinstance(node.argument, SequenceNode):
                 items = node.argument.items
@@ -367,20 +395,9 @@ def _resolve_cloudformation(
                     if decided is not None:
                         chosen = items[1] if decided else items[2]
                         if not _no_value(chosen):
-                            return visit(chosen)
+                            return self(chosen)
             return node
-        return _rebuild(node, visit)
-
-    node = visit(resource.node)
-    variants = _variants(resource, scope, sorted(open_names))
-    if not found and node is resource.node and not variants:
-        return resource
-    assert isinstance(node, MappingNode)
-    properties = node.get("Properties")
-    body = properties.value if properties is not None else resource.body
-    if not isinstance(body, MappingNode):
-        body = resource.body
-    return replace(resource, body=body, node=node, resolved=tuple(found), variants=variants)
+        return _rebuild(node, self)
 
 
 def _refs(node: Node) -> set[str]:

@@ -507,24 +507,30 @@ class AliasBombError(ValueError):
 def _check_expansion(root: yaml.Node) -> None:
     """Raise ``AliasBombError`` when ``root`` holds more than ``MAX_EXPANDED_VALUES``
     values with its aliases expanded: at the first node, children first, that does."""
-    sizes: dict[int, int] = {}
+    _Expansion().size_of(root)
 
-    def size_of(node: yaml.Node) -> int:
-        known = sizes.get(id(node))
+
+class _Expansion:
+    """Expanded sizes by node. A class, not a closure that calls itself: that is a
+    reference cycle, and the CLI runs without the cyclic garbage collector."""
+
+    def __init__(self) -> None:
+        self.sizes: dict[int, int] = {}
+
+    def size_of(self, node: yaml.Node) -> int:
+        known = self.sizes.get(id(node))
         if known is not None:
             return known
         size = 1
         if isinstance(node, yaml.MappingNode):
-            size += sum(1 + size_of(value) for _, value in node.value)
+            size += sum(1 + self.size_of(value) for _, value in node.value)
         elif isinstance(node, yaml.SequenceNode):
-            size += sum(size_of(item) for item in node.value)
-        sizes[id(node)] = size
+            size += sum(self.size_of(item) for item in node.value)
+        self.sizes[id(node)] = size
         if size > MAX_EXPANDED_VALUES:
             mark = node.start_mark
             raise AliasBombError(size, Position(mark.line, mark.column))
         return size
-
-    size_of(root)
 
 
 class _YamlConverter:

@@ -287,26 +287,27 @@ def _inside_scalars(root: Node, points: list[Position]) -> set[Position]:
     lines = {point.line for point in points}
     inside: set[Position] = set()
 
-    def visit(node: Node) -> None:
-        first, last = node.range.start.line, node.range.end.line
-        if not any(first <= line <= last for line in lines):
-            return
-        if isinstance(node, MappingNode):
-            for entry in node.entries:
-                check(entry.key_range)
-                visit(entry.value)
-        elif isinstance(node, SequenceNode):
-            for item in node.items:
-                visit(item)
-        elif isinstance(node, ScalarNode):
-            check(node.range)
-        elif isinstance(node, IntrinsicNode):
-            visit(node.argument)
-
     def check(source_range: SourceRange) -> None:
         for point in points:
             if source_range.start <= point < source_range.end:
                 inside.add(point)
 
-    visit(root)
+    # A stack, not a closure that calls itself: that is a reference cycle, and the CLI runs
+    # without the cyclic garbage collector.
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        first, last = node.range.start.line, node.range.end.line
+        if not any(first <= line <= last for line in lines):
+            continue
+        if isinstance(node, MappingNode):
+            for entry in node.entries:
+                check(entry.key_range)
+                stack.append(entry.value)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.items)
+        elif isinstance(node, ScalarNode):
+            check(node.range)
+        elif isinstance(node, IntrinsicNode):
+            stack.append(node.argument)
     return inside
