@@ -78,9 +78,10 @@ class _Job:
 _JOB: _Job | None = None
 
 
-def units_of(files: Sequence[str]) -> list[list[str]]:
+def units_of(files: Sequence[str]) -> tuple[list[list[str]], dict[str, tuple[str, ...]]]:
     """Terraform files grouped by folder (at the place of the folder's first file), every
-    other candidate alone: the groups ``engine.lint`` checks together."""
+    other candidate alone: the groups ``engine.lint`` checks together. Also the Terraform
+    files by folder: the modules a unit may call."""
     units: list[list[str]] = []
     by_folder: dict[str, list[str]] = {}
     for path in files:
@@ -93,7 +94,7 @@ def units_of(files: Sequence[str]) -> list[list[str]]:
             by_folder[folder].append(path)
         else:
             units.append([path])
-    return units
+    return units, {folder: tuple(paths) for folder, paths in by_folder.items()}
 
 
 def scan_units(
@@ -107,11 +108,7 @@ def scan_units(
 ) -> ScanResult:
     """The findings of ``files`` as ``analysis.scan`` gives them, from the cache, worker
     processes (``jobs`` of them; 1: this process) or both."""
-    units = units_of(files)
-    folders: dict[str, tuple[str, ...]] = {}
-    for unit in units:
-        if detect(unit[0]) is not None and detect(unit[0])[0] is Format.TERRAFORM:  # type: ignore[index]
-            folders[os.path.dirname(unit[0])] = tuple(unit)
+    units, folders = units_of(files)
     job = _Job(selection, max_bytes, folders)
     hashes = _hashes(files) if cache is not None else {}
     config = _config_key(selection, max_bytes)
