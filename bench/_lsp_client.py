@@ -74,6 +74,26 @@ class LspClient:
         await self.process.stdin.drain()
         return await future
 
+    async def initialize(
+        self, folder: str, capabilities: dict[str, Any], timeout: float, **extra: Any
+    ) -> float:
+        """``initialize`` with ``folder`` as the workspace; returns when the answer came."""
+        root = file_uri(folder)
+        answered, _ = await asyncio.wait_for(
+            self.request(
+                "initialize",
+                {
+                    "processId": os.getpid(),
+                    "rootUri": root,
+                    "workspaceFolders": [{"uri": root, "name": os.path.basename(folder)}],
+                    "capabilities": capabilities,
+                    **extra,
+                },
+            ),
+            timeout,
+        )
+        return answered
+
     async def notify(self, method: str, params: Any) -> float:
         """Send a notification; returns the time it was handed to the pipe."""
         sent = self._send({"jsonrpc": "2.0", "method": method, "params": params})

@@ -227,23 +227,11 @@ async def keystrokes(command: Sequence[str], path: Path, edits: int) -> dict[str
     text = path.read_text(encoding="utf-8")
     kind = "json" if text.lstrip().startswith("{") else "yaml"
     uri = file_uri(str(path))
-    root = file_uri(str(path.parent))
     spawned = time.perf_counter()
     client = await LspClient.spawn(command, "/dev/null")
     out: dict[str, Any] = {"edits": [], "lost": 0}
     try:
-        answered, _ = await asyncio.wait_for(
-            client.request(
-                "initialize",
-                {
-                    "processId": os.getpid(),
-                    "rootUri": root,
-                    "workspaceFolders": [{"uri": root, "name": path.parent.name}],
-                    "capabilities": CAPABILITIES,
-                },
-            ),
-            120,
-        )
+        answered = await client.initialize(str(path.parent), CAPABILITIES, 120)
         out["initialize"] = answered - spawned
         await client.notify("initialized", {})
         waiter = client.next_publish(uri)

@@ -141,23 +141,15 @@ async def measure(
 ) -> Result:
     result = Result(item.name, item.lines)
     uri = file_uri(str(item.path))
-    root = file_uri(str(item.path.parent))
     stderr_path = log_dir / (item.name.replace("/", "_").replace(":", "_") + ".stderr")
     spawned = time.perf_counter()
     client = await LspClient.spawn(command, str(stderr_path))
     try:
-        answered, _ = await asyncio.wait_for(
-            client.request(
-                "initialize",
-                {
-                    "processId": os.getpid(),
-                    "rootUri": root,
-                    "workspaceFolders": [{"uri": root, "name": item.path.parent.name}],
-                    "capabilities": CAPABILITIES,
-                    "clientInfo": {"name": "iacperf-bench", "version": "1"},
-                },
-            ),
+        answered = await client.initialize(
+            str(item.path.parent),
+            CAPABILITIES,
             TIMEOUT,
+            clientInfo={"name": "iacperf-bench", "version": "1"},
         )
         result.initialize = answered - spawned
         initialized = await client.notify("initialized", {})
