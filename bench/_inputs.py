@@ -469,17 +469,7 @@ Resources:
 
 def cloudformation(lines: int, seed: int) -> str:
     """A CloudFormation YAML template of about ``lines`` lines."""
-    rng = random.Random(seed * 1_000_003 + lines + 7)
-    parts = [_CFN_HEADER]
-    count = _CFN_HEADER.count("\n")
-    i = 0
-    while count < lines - 3:
-        block = _cfn_resource(rng, i)
-        parts.append(block)
-        count += block.count("\n")
-        i += 1
-    parts.append("Outputs:\n  RoleArn:\n    Value: !GetAtt LambdaRole.Arn\n")
-    return "".join(parts)
+    return _cfn_template(random.Random(seed * 1_000_003 + lines + 7), "\n", lines - 3)
 
 
 # -- the corpus --------------------------------------------------------------
@@ -525,14 +515,22 @@ def largest_corpus_files(corpus: Path, top: int) -> tuple[list[Path], list[Path]
 
 def cloudformation_resources(count: int, seed: int) -> str:
     """A CloudFormation YAML template with at least ``count`` resources."""
-    rng = random.Random(seed * 1_000_003 + count + 11)
+    return _cfn_template(random.Random(seed * 1_000_003 + count + 11), _CFN_TYPE, count)
+
+
+_CFN_TYPE = "\n    Type: AWS::"  # one per resource
+
+
+def _cfn_template(rng: random.Random, unit: str, target: int) -> str:
+    """The header, then resources until the text holds ``unit`` ``target`` times, then
+    the outputs."""
     parts = [_CFN_HEADER]
-    resources = _CFN_HEADER.count("\n    Type: AWS::")
+    seen = _CFN_HEADER.count(unit)
     i = 0
-    while resources < count:
+    while seen < target:
         block = _cfn_resource(rng, i)
         parts.append(block)
-        resources += block.count("\n    Type: AWS::")
+        seen += block.count(unit)
         i += 1
     parts.append("Outputs:\n  RoleArn:\n    Value: !GetAtt LambdaRole.Arn\n")
     return "".join(parts)
