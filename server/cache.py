@@ -71,10 +71,12 @@ def unit_key(config: str, files: Iterable[tuple[str, str]]) -> str:
 
 
 def _fast_pickling() -> None:
-    """Pickle the model's frozen slotted dataclasses as ``cls(*fields)``: the default
-    (``__getstate__``/``__setstate__`` in Python, calling ``fields()`` per object) made
-    loading the corpus's templates 2.5x slower. Only classes whose fields are all
-    ``__init__`` arguments and that have no ``__post_init__`` qualify."""
+    """Pickle the model's and the rule API's slotted dataclasses as ``cls(*fields)``. For
+    frozen ones the default (``__getstate__``/``__setstate__`` in Python, calling
+    ``fields()`` per object) made loading the corpus's templates 2.5x slower; for the
+    model's records (``rules/records.py``) it is a smaller pickle than a state dict per
+    object. Only classes whose fields are all ``__init__`` arguments and that have no
+    ``__post_init__`` qualify."""
     from iacperf.rules import api, model
 
     for module in (model, api):
