@@ -284,6 +284,12 @@ class Rule:
     #: binds them. False when its verdict rests on context a caller usually holds (the AMI
     #: data source PERF002 reads is passed in as ``image_id``): there it would guess.
     through_module_calls: bool = True
+    #: Project rules: the resources the check needs to see, and the Terraform top-level
+    #: block types (``data``, ``module``) it reads; None: all of them. See ``rule``.
+    project_reads: Callable[[Resource], bool] | None = field(
+        default=None, repr=False, compare=False
+    )
+    project_blocks: tuple[str, ...] | None = None
 
     def kinds(self, fmt: Format) -> tuple[str, ...]:
         return self.terraform if fmt is Format.TERRAFORM else self.cloudformation
@@ -318,10 +324,18 @@ def rule(
     compliance: dict[str, str] | None = None,
     tags: Iterable[str] = (),
     through_module_calls: bool = True,
+    project_reads: Callable[[Resource], bool] | None = None,
+    project_blocks: Iterable[str] | None = None,
 ) -> Callable[[Check], Rule]:
     """Declare a rule; the decorated function becomes an immutable ``Rule``.
 
     The function's docstring is the rule's documentation page.
+
+    A project rule may say what of the project its check reads: the resources for which
+    ``project_reads`` is true and the Terraform top-level blocks of ``project_blocks``'
+    types. The check must then find the same on the project cut down to those as on the
+    whole of it (``tests/rules/test_project_reads.py`` holds every project rule to this):
+    the CLI's worker processes send the main process only what its project rules read.
     """
 
     def declare(check: Check) -> Rule:
@@ -342,6 +356,8 @@ def rule(
             doc=inspect.cleandoc(check.__doc__ or ""),
             module=check.__module__,
             through_module_calls=through_module_calls,
+            project_reads=project_reads,
+            project_blocks=None if project_blocks is None else tuple(project_blocks),
         )
 
     return declare

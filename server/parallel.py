@@ -4,12 +4,11 @@ A scan is cut into units: one Terraform directory (every Terraform file of one f
 one CloudFormation file, the groups the engine lints together. A worker process reads and
 parses a unit, and the folders of local modules it calls, and runs the resource and module
 rules on it, suppressions applied. Project rules (PERF036, PERF049) look at everything at
-once: each unit also hands back a slim copy of its templates (resources and top-level
-blocks; no variables, errors or document tree), and the main process runs the project
-rules over all of them in scan order. Those copies are most of what crosses processes
-(66-252 KB for each of the 10 largest CFN templates, a quarter of a worker's time to
-pickle); the rules read any resource's body (PERF036's policy scan), so no kind can be
-left out.
+once: each unit also hands back a slim copy of its templates, cut down to what the
+selected project rules read (``Rule.project_reads``, ``Rule.project_blocks``), and the main
+process runs the project rules over all of them in scan order. Whole, those copies were
+most of what crossed processes (66-252 KB for each of the 10 largest CFN templates, a
+quarter of a worker's time to pickle); cut down, they are a few resources each.
 
 The findings are sorted the way ``engine.lint`` sorts them, so the output is the same as a
 serial run's. PERF900 (unused suppressions) must see every rule's findings together: when it
@@ -33,6 +32,7 @@ from iacperf.server.cache import Cache, content_hash, dumps, loads, unit_key
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.module_calls import local_calls
 from iacperf.server.parsing import detect, parse_text
+from iacperf.server.suppressions import surviving
 from iacperf.server.writing import digest
 
 if TYPE_CHECKING:
@@ -226,6 +226,9 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
             if text is not None and (template := _parse(path, text)) is not None:
                 called.append(template)
     everyone = [r for r in all_rules() if r.scope is not Scope.PROJECT]
+    project_rules = [
+        r for r in all_rules() if r.scope is Scope.PROJECT and job.selection.enabled(r)
+    ]
 
     def on_rule_error(rule: Rule, where: str, error: BaseException) -> None:
         result.warnings.append(f"internal error in {rule.code} on {where}: {error!r}")
@@ -238,7 +241,7 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
         project=[*templates, *called],
     )
     result.findings = [_record(f) for f in findings]
-    result.slims = [_slim(t) for t in templates]
+    result.slims = [slim(t, project_rules) for t in templates]
     return result
 
 
@@ -258,10 +261,29 @@ def _parse(path: str, text: str) -> Template | None:
     return template
 
 
-def _slim(template: Template) -> Template:
-    """``template`` without what project rules never see (the engine hands them resources
-    and top-level blocks; suppressions are applied to their findings)."""
-    return replace(template, variables=(), errors=(), root=None)
+def slim(template: Template, project_rules: Sequence[Rule]) -> Template:
+    """``template`` with only what ``project_rules`` read: the resources and top-level
+    blocks they ask for, and the suppressions that may apply to their findings."""
+    reads = [r.project_reads for r in project_rules]
+    resources = template.resources
+    if None not in reads:
+        resources = tuple(r for r in resources if any(read(r) for read in reads if read))
+    types = [r.project_blocks for r in project_rules]
+    blocks = template.blocks
+    if None not in types:
+        blocks = tuple(b for b in blocks if any(b.entry.key in kinds for kinds in types if kinds))
+    suppressions = template.suppressions
+    if suppressions and len(resources) < len(template.resources):
+        suppressions = surviving(template, {r.address for r in resources})
+    return replace(
+        template,
+        resources=resources,
+        blocks=blocks,
+        suppressions=suppressions,
+        variables=(),
+        errors=(),
+        root=None,
+    )
 
 
 def _project_findings(slims: list[Template], selection: Selection, warn: Warn) -> list[Finding]:

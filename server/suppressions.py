@@ -160,6 +160,16 @@ def _scopes(template: Template) -> list[_Scope]:
 _NOWHERE = "\0"  # a resource address no finding carries
 
 
+def surviving(template: Template, kept: Collection[str]) -> tuple[Suppression, ...]:
+    """``template``'s suppressions but those placed on a resource whose address is not in
+    ``kept``: what a copy of ``template`` cut down to those resources keeps."""
+    return tuple(
+        suppression
+        for suppression in template.suppressions
+        if (placed := _placement(suppression, template)[0]) in (None, _NOWHERE) or placed in kept
+    )
+
+
 def _placement(
     suppression: Suppression, template: Template
 ) -> tuple[str | None, tuple[int, int] | None]:

@@ -93,6 +93,15 @@ STATE_LOCK_KEY = "LockID"
 _KINDS_SHOWN = 4
 
 
+def _read(resource: Resource) -> bool:
+    """What the check reads of the project: databases, caches, stages, and whatever reads
+    table items (the check asks only whether one does)."""
+    kind = resource.kind
+    if kind in _DATABASES or kind in _CACHES or kind in _STAGE_CACHES:
+        return True
+    return kind not in _KEY_VALUE and _reads_items(resource)
+
+
 @rule(
     code="PERF036",
     name="no-caching-layer",
@@ -113,6 +122,8 @@ _KINDS_SHOWN = 4
     ),
     well_architected=(PERF03_BP05, PERF03_BP02),
     tags=("caching", "database", "elasticache", "dax"),
+    project_reads=_read,
+    project_blocks=("data", "module"),
 )
 def no_caching_layer(context: Context) -> Iterator[Violation]:
     """

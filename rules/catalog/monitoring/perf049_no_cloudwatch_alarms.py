@@ -59,6 +59,12 @@ _LOAD_BALANCER_TYPES = {
 }
 _HINTS_SHOWN = 3
 _KINDS_SHOWN = 4
+_READ = frozenset({*_INVENTORY, *_ALARMS, *_POLICY_TYPES})
+
+
+def _read(resource: Resource) -> bool:
+    """What the check reads of the project: the inventory, alarms and scaling policies."""
+    return resource.kind in _READ
 
 
 @rule(
@@ -78,6 +84,8 @@ _KINDS_SHOWN = 4
     well_architected=(PERF05_BP01, PERF05_BP05),
     compliance={"iso_27001_2022": "A.8.6", "nist_800_53_r5": "SI-4; CA-7", "soc2_tsc": "A1.1"},
     tags=("cloudwatch", "alarms", "monitoring"),
+    project_reads=_read,
+    project_blocks=("module",),
 )
 def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
     """
