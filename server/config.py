@@ -9,7 +9,6 @@ keeps the two in step.
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 import posixpath
@@ -375,7 +374,12 @@ def _suggestion(name: str, candidates: Mapping[str, object]) -> str:
     """``; did you mean 'max_file_size'?`` from spelling, or from case and separators."""
     folded = {re.sub(r"[-_ ]", "", c).lower(): c for c in candidates}
     exact = folded.get(re.sub(r"[-_ ]", "", name).lower())
-    close = [exact] if exact else difflib.get_close_matches(name, list(candidates), n=1)
+    if exact:
+        close = [exact]
+    else:
+        import difflib  # here: only a misspelt key needs it (2 ms at every start)
+
+        close = difflib.get_close_matches(name, list(candidates), n=1)
     return f"; did you mean {close[0]!r}?" if close else ""
 
 

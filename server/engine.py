@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from operator import attrgetter
+from typing import TYPE_CHECKING
 
 from iacperf.rules.api import Context, Facts, Fix, Related, Rule, Scope, Severity, Violation
 from iacperf.rules.builtin import OPT_IN, PARSE_ERROR, UNKNOWN_VALUE, UNUSED_SUPPRESSION
@@ -45,8 +46,11 @@ from iacperf.server.resolve import (
     origins,
     switched_off,
 )
-from iacperf.server.rule_memo import RuleMemo
 from iacperf.server.unknowns import Explainer, blocked
+
+if TYPE_CHECKING:
+    # The language server's; a CLI run does without it (7 ms to import).
+    from iacperf.server.rule_memo import RuleMemo
 
 
 @dataclass(frozen=True)
