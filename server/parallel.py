@@ -1,8 +1,9 @@
 """Cold scans on every core, warm scans from the on-disk cache, same findings as serial.
 
 A scan is cut into units: one Terraform directory (every Terraform file of one folder) or
-one CloudFormation file, the groups the engine lints together. A worker process reads and
-parses a unit, and the folders of local modules it calls, and runs the resource and module
+one CloudFormation file, the groups the engine lints together. Each process of the scan
+(this one and forked copies of it; ``_forked``) takes the next unit when it is free, reads
+and parses it, and the folders of local modules it calls, and runs the resource and module
 rules on it, suppressions applied. Project rules (PERF036, PERF049) look at everything at
 once: each unit also hands back a slim copy of its templates, cut down to what the
 selected project rules read (``Rule.project_reads``, ``Rule.project_blocks``), and the main
@@ -157,31 +158,122 @@ def _in_pool(
     units: list[list[str]], job: _Job, jobs: int
 ) -> list[tuple[UnitResult, tuple[bytes, bytes] | None]]:
     """Results by unit, each with the two pickles it came in (the cache stores them)."""
-    # Imported here: a scan that stays in one process does without them (10-15 ms).
-    from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing import get_all_start_methods, get_context
-
     # Loaded before the fork: the workers inherit the rules rather than each loading them,
     # and this process needs them for the project rules anyway (40-60 ms either way).
     all_rules()
-    # Fork where there is fork: workers start in milliseconds with everything imported.
-    method = "fork" if "fork" in get_all_start_methods() else "spawn"
     # Biggest units first, so no worker is left with a big one at the end.
     order = sorted(range(len(units)), key=lambda i: -sum(_size(p) for p in units[i]))
-    out: list[tuple[UnitResult, tuple[bytes, bytes] | None] | None] = [None] * len(units)
+    workers = min(jobs, len(units))
+    if hasattr(os, "fork"):
+        done = _forked(units, order, job, workers)
+    else:
+        done = _in_executor(units, order, job, workers)
+    out: list[tuple[UnitResult, tuple[bytes, bytes] | None]] = []
+    for index, unit in enumerate(units):
+        found = done.get(index)
+        if found is None:  # its worker died: analyse it here, as a serial scan would
+            out.append((_analyse(unit, job), None))
+        elif isinstance(found, UnitResult):  # analysed in this process
+            out.append((found, None))
+        else:
+            head, slims = found
+            result = loads(head)
+            result.slims = loads(slims)
+            out.append((result, found))
+    return out
+
+
+def _forked(
+    units: list[list[str]], order: list[int], job: _Job, workers: int
+) -> dict[int, UnitResult | tuple[bytes, bytes]]:
+    """The units analysed by this process and ``workers - 1`` forked copies of it, each
+    taking the next unit of ``order`` when it is free; results by unit (pickled by the
+    copies).
+
+    Forked copies start in a millisecond with everything imported and loaded; this process
+    works too rather than wait. The next unit's place in ``order`` is a counter in shared
+    memory, behind a lock that is one byte in a pipe. A copy sends all its results when
+    there is nothing left to take (sending each as it goes could fill the pipe and stop it
+    while this process is busy); a copy that dies loses only its results, which the caller
+    finds missing and makes again.
+    """
+    import mmap
+
+    global _JOB
+    _JOB = job  # what _work reads in the copies
+    counter = mmap.mmap(-1, 8)  # anonymous and shared with the copies
+    lock_read, lock_write = os.pipe()
+    os.write(lock_write, b"\0")
+    children: list[tuple[int, int]] = []
+
+    def take() -> int | None:
+        os.read(lock_read, 1)
+        try:
+            taken = int.from_bytes(counter[:8], "little")
+            counter[:8] = (taken + 1).to_bytes(8, "little")
+        finally:
+            os.write(lock_write, b"\0")
+        return order[taken] if taken < len(order) else None
+
+    def work_here() -> dict[int, UnitResult | tuple[bytes, bytes]]:
+        done: dict[int, UnitResult | tuple[bytes, bytes]] = {}
+        while (index := take()) is not None:
+            done[index] = _analyse(units[index], job)
+        return done
+
+    def work_in_copy() -> dict[int, tuple[bytes, bytes]]:
+        done: dict[int, tuple[bytes, bytes]] = {}
+        while (index := take()) is not None:
+            done[index] = _work(units[index])
+        return done
+
+    try:
+        for _ in range(workers - 1):
+            results_read, results_write = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the copy: work, send, and leave without running exit handlers
+                status = 1
+                try:
+                    os.close(results_read)
+                    with os.fdopen(results_write, "wb") as out:
+                        out.write(dumps(work_in_copy()))
+                    status = 0
+                finally:
+                    os._exit(status)
+            os.close(results_write)
+            children.append((pid, results_read))
+        done = work_here()
+    finally:
+        for pid, results_read in children:
+            with os.fdopen(results_read, "rb") as received:
+                try:
+                    sent = loads(received.read())
+                except Exception:  # noqa: BLE001 - a copy that died sent nothing whole
+                    sent = {}
+            os.waitpid(pid, 0)
+            if isinstance(sent, dict):
+                done.update(sent)
+        os.close(lock_read)
+        os.close(lock_write)
+        counter.close()
+    return done
+
+
+def _in_executor(
+    units: list[list[str]], order: list[int], job: _Job, workers: int
+) -> dict[int, UnitResult | tuple[bytes, bytes]]:
+    """Where there is no fork (Windows): a pool of started interpreters."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import get_context
+
     with ProcessPoolExecutor(
-        max_workers=min(jobs, len(units)),
-        mp_context=get_context(method),
+        max_workers=workers,
+        mp_context=get_context("spawn"),
         initializer=_start_worker,
         initargs=(job,),
     ) as pool:
         futures = {i: pool.submit(_work, units[i]) for i in order}
-        for i, future in futures.items():
-            head, slims = future.result()
-            result: UnitResult = loads(head)
-            result.slims = loads(slims)
-            out[i] = (result, (head, slims))
-    return [r for r in out if r is not None]
+        return {i: future.result() for i, future in futures.items()}
 
 
 def _start_worker(job: _Job) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from iacperf.server import parallel
 from iacperf.server.analysis import iter_files, scan
 from iacperf.server.cache import Cache
 from iacperf.server.engine import Finding, Selection
@@ -101,6 +102,50 @@ def test_pool_gives_the_serial_findings_in_the_serial_order() -> None:
     assert _keyed(pooled.findings) == _keyed(serial.findings)
     assert (pooled.files, pooled.parse_errors) == (serial.files, serial.parse_errors)
     assert pooled.digests == serial.digests
+
+
+def _pooled_and_serial(jobs: int = 2) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    files = list(iter_files([str(EXAMPLES)], lambda _: None))
+    pooled = scan_units(
+        files, Selection(), lambda _: None, 5 * 2**20, jobs=jobs, cache=None, min_parallel_bytes=0
+    )
+    return _keyed(pooled.findings), _keyed(scan(files).findings)
+
+
+def test_the_units_of_a_copy_that_dies_are_analysed_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A forked copy inherits the patched _work: it dies on the first unit it takes, and
+    # the units it took are analysed again in this process.
+    here = os.getpid()
+    work = parallel._work
+    taken: list[int] = []
+
+    def dies_in_copies(unit: list[str]) -> tuple[bytes, bytes]:
+        if os.getpid() != here:
+            os._exit(3)
+        taken.append(len(unit))
+        return work(unit)
+
+    monkeypatch.setattr(parallel, "_work", dies_in_copies)
+    pooled, serial = _pooled_and_serial(jobs=3)
+    assert pooled == serial
+    assert not taken  # this process analyses its units without pickling them
+
+
+def test_where_there_is_no_fork_a_pool_of_started_interpreters_is_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delattr(os, "fork")
+    used: list[int] = []
+    executor = parallel._in_executor
+
+    def counted(*args: object, **kwargs: object) -> object:
+        used.append(1)
+        return executor(*args, **kwargs)
+
+    monkeypatch.setattr(parallel, "_in_executor", counted)
+    pooled, serial = _pooled_and_serial()
+    assert pooled == serial
+    assert used
 
 
 def test_cli_jobs_one_and_many_print_the_same(tmp_path: Path) -> None:

@@ -176,7 +176,8 @@ BANNED_MODULES |= {"urllib.request", "jinja2", "shelve", "multiprocessing"}
 
 #: Where a banned module has a reason to be. The cache reads pickles through an unpickler
 #: that refuses every class but iacperf's (tests/cli/test_cache_and_jobs.py plants one that
-#: would run a command); ``iacperf check`` forks workers of itself over a process pool.
+#: would run a command); ``iacperf check`` starts a pool of interpreters where there is no
+#: fork (Windows).
 ALLOWED_IMPORTS = {("cache.py", "pickle"), ("parallel.py", "multiprocessing")}
 
 
