@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from enum import Enum
 from typing import Any, TypeVar
 
 from iacperf.rules.edits import Edit
 from iacperf.rules.model import Format, MappingNode, Resource, SourceRange, TopBlock
+from iacperf.rules.records import record
 
 _T = TypeVar("_T")
 
@@ -51,13 +52,13 @@ class Scope(str, Enum):
     PROJECT = "project"  # everything scanned together
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Link:
     title: str
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class BestPractice:
     """A Well-Architected best practice (``PERF02-BP01``)."""
 
@@ -66,7 +67,7 @@ class BestPractice:
     url: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Fix:
     title: str
     applicability: Applicability
@@ -85,7 +86,7 @@ class Fix:
         return Fix(title, Applicability.DISPLAY_ONLY, ())
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Related:
     """Where a value came from (shown as LSP relatedInformation)."""
 
@@ -94,7 +95,7 @@ class Related:
     range: SourceRange  # absolute
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Violation:
     """What a check reports. ``range`` and the fix's edits are relative to ``resource``."""
 
@@ -106,7 +107,7 @@ class Violation:
     related: tuple[Related, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Context:
     """What a rule can see beyond one resource."""
 
@@ -263,7 +264,7 @@ ProjectCheck = Callable[[Context], Iterable[Violation]]
 Check = ResourceCheck | ProjectCheck
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Rule:
     code: str  # PERF019
     name: str  # ebs-gp2-volume

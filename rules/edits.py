@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from iacperf.rules.model import (
     Entry,
@@ -25,9 +24,10 @@ from iacperf.rules.model import (
     SourceRange,
     Syntax,
 )
+from iacperf.rules.records import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Edit:
     range: SourceRange
     new_text: str
@@ -51,7 +51,7 @@ class Raw(str):
 Value = object  # str | int | float | bool | list | dict | Block | Raw
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NewResource:
     """A top-level item to add: a Terraform block, or a CloudFormation resource whose
     ``kind`` is its ``Type`` and ``body`` its ``Properties``."""

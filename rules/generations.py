@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import cache
 from importlib import resources
 from typing import Any
 
+from iacperf.rules.records import record
 
-@dataclass(frozen=True)
+
+@record(slots=False)
 class Generations:
     """One table: previous families, their successor families, and the sizes those offer."""
 

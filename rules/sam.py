@@ -7,16 +7,15 @@ opts out. Lists such as ``Layers`` are concatenated (global first).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iacperf.rules.api import Context, Related
 from iacperf.rules.model import Entry, MappingNode, Resource, shift_entry
+from iacperf.rules.records import record
 from iacperf.rules.values import strings, text
 
 FUNCTION = "AWS::Serverless::Function"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Setting:
     """A function (or API) property and where it is written."""
 

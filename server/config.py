@@ -14,11 +14,12 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from iacperf.rules.api import Severity
+from iacperf.rules.records import record
 from iacperf.rules.registry import by_code_or_name
 from iacperf.server.analysis import DEFAULT_MAX_BYTES
 from iacperf.server.engine import Selection
@@ -34,7 +35,7 @@ SIZE_PATTERN = re.compile(r"([1-9][0-9]*)([kKmMgG]?)[bB]?")
 _SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Settings:
     """What to check and how: the file's values, the editor's, or both merged."""
 

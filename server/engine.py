@@ -12,7 +12,7 @@ import functools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
+from iacperf.rules.records import record
 from iacperf.rules.registry import all_rules
 from iacperf.rules.values import node_of, unknown_reads
 from iacperf.server.module_calls import (
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
     from iacperf.server.rule_memo import RuleMemo
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Finding:
     """A violation placed in its file: every range here is absolute."""
 
@@ -85,7 +86,7 @@ class Finding:
 _SORT_KEY = attrgetter("_sort_key")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Selection:
     """Which rules run and how loud they are."""
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from iacperf.rules.api import Fix, Related, Violation
 from iacperf.rules.model import (
@@ -33,6 +33,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
+from iacperf.rules.records import record
 from iacperf.rules.values import text
 from iacperf.server.resolve import (
     TerraformScope,
@@ -50,7 +51,7 @@ _LOCAL = ("./", "../")
 _MODULE_BLOCKS = frozenset({"module"})
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ModuleCall:
     """A ``module`` block with a local source, and the module it calls."""
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from iacperf.rules.api import Fix, Related, Rule, Scope, Severity
 from iacperf.rules.builtin import UNUSED_SUPPRESSION
 from iacperf.rules.model import Format, SourceRange, Template
+from iacperf.rules.records import record
 from iacperf.rules.registry import all_rules, by_code_or_name
 from iacperf.server.analysis import ScanResult, Warn, read_text
 from iacperf.server.cache import Cache, content_hash, dumps, loads, unit_key
@@ -66,7 +67,7 @@ class UnitResult:
     read: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Job:
     """Settings every worker shares (sent once per worker)."""
 

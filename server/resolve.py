@@ -42,6 +42,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
+from iacperf.rules.records import record
 
 _REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
 _INTERPOLATION = re.compile(r"\$\{\s*(var|local)\.([A-Za-z_][\w-]*)\s*\}")
@@ -55,7 +56,7 @@ ALLOWED_VALUES = "AllowedValues"
 TemplateLoader = Callable[[str], "Template | None"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Value:
     """A known literal and where it is written (``range`` absolute in ``path``)."""
 

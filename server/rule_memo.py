@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
+from iacperf.rules.records import record
 from iacperf.server.resolve import Resolver, changed_places, same_objects
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
@@ -34,7 +35,7 @@ _I = TypeVar("_I")
 _WHOLE = frozenset({"module", "blocks", "project", "globals"})
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Seen:
     """What the last lint of a module looked at, to tell what an edit changed since."""
 
@@ -174,7 +175,7 @@ class _Index:
         return value
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Recording(Context):
     """The rule's context, noting what the rule reads."""
 

@@ -19,6 +19,7 @@ from pygls.workspace.position_codec import PositionCodec
 from iacperf.rules.api import Severity
 from iacperf.rules.docgen import page_url
 from iacperf.rules.edits import Edit
+from iacperf.rules.records import record
 from iacperf.server import __version__
 from iacperf.server.engine import Finding
 from iacperf.server.lsp.documents import split_lines
@@ -53,7 +54,7 @@ def _converter() -> cattrs.Converter:
     return get_converter()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Rendered:
     finding: Finding  # kept alive, so its id is not reused while this entry lives
     wire: bytes  # the diagnostic as JSON, encoded

@@ -19,7 +19,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent import futures
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 from urllib.parse import unquote
 
@@ -31,6 +30,7 @@ from pygls.workspace import TextDocument
 from iacperf.rules.api import Rule
 from iacperf.rules.edits import Edit
 from iacperf.rules.model import Format, Position, Resource, SourceRange
+from iacperf.rules.records import record
 from iacperf.rules.registry import all_rules
 from iacperf.server import __version__
 from iacperf.server.analysis import iter_files
@@ -62,7 +62,7 @@ WATCHED_GLOB = "**/*.{tf,tfvars,tf.json,tfvars.json,yaml,yml,json,template}"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Snapshot:
     uri: str
     path: str

@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from itertools import accumulate
 
+from iacperf.rules.records import record
 from iacperf.server.parsing.hcl_blocks import Chunk
 
 _RESOURCES = re.compile(r"""(?:Resources|"Resources"|'Resources')[ \t]*:(?P<rest>[^\n]*)""")
@@ -35,7 +35,7 @@ _ALIAS_NAME = re.compile(r"[\w-]")
 _ODD_BREAKS = ("\x85", "\u2028", "\u2029")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class YamlLayout:
     """``rest`` has the same lines as the text, the resource chunks' lines emptied."""
 
@@ -179,7 +179,7 @@ def _entries(
 _JSON_TOKEN = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"|[{}\[\]:,]|"')
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JsonChunk:
     """One member of ``Resources``: ``text`` runs from its key to the end of its value, as
     a one-member object whose columns are the file's (the line before the key blanked)."""
@@ -188,7 +188,7 @@ class JsonChunk:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class JsonLayout:
     """``rest`` is the text with the members of ``Resources`` (and the commas between
     them) blanked: the same lines and, after them, the same columns."""

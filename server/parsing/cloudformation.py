@@ -32,6 +32,7 @@ from iacperf.rules.model import (
     Template,
     Variable,
 )
+from iacperf.rules.records import record
 from iacperf.server.parsing.cfn_chunks import JsonLayout, YamlLayout, split_json, split_yaml
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
 from iacperf.server.parsing.suppression_comments import _inside_scalars, yaml_suppressions
@@ -73,7 +74,7 @@ class CloudFormationParse:
     json_layout: JsonLayout | None = field(default=None, repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedChunk:
     """One resource chunk: its entry or why it does not parse; ranges relative to it."""
 

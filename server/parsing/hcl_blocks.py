@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+
+from iacperf.rules.records import record
 
 #: Blocks and values with fewer lines are parsed in one piece: one Lark parse is cheaper
 #: than the pieces (``hcl_items``, ``hcl_values``). Bigger ones go item by item, so a
@@ -38,7 +39,7 @@ _TOP_LEVEL_START = re.compile(
 _TRIVIA_LINE = re.compile(r"[ \t\r]*(?:(?:#|//).*)?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chunk:
     start_line: int
     text: str
@@ -48,7 +49,7 @@ class Chunk:
         return self.text.count("\n") + (0 if self.text.endswith("\n") else 1)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Layout:
     """A text cut into chunks; ``settled[i]`` when chunk ``i`` ends at top level with
     nothing open, a point the scan reaches whatever came before it."""

@@ -30,6 +30,7 @@ from iacperf.rules.model import (
     shift_entry,
     shift_node,
 )
+from iacperf.rules.records import record
 from iacperf.server.parsing import hcl_lark
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_convert import Converter, first_token, last_token
@@ -41,7 +42,7 @@ _LAST = re.compile(r"[ \t]*[\]})]+[ \t]*(?:\r?\n)?")
 _WRAP = {"{": ("_ = {\n", "}\n"), "[": ("_ = [\n", "]\n")}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Element:
     """One element, parsed in its wrapper (ranges relative to the element's first line)."""
 
@@ -153,7 +154,7 @@ def _element(text: str, opener: str, cache: ValueCache, nodes: bool) -> _Element
     return element
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Shell:
     """The attribute with an empty object or tuple where the elements go."""
 
@@ -228,7 +229,7 @@ class _Shell:
         )
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _Mover:
     """Shell positions (line 0: the first line, line 1: the last) to item positions."""
 

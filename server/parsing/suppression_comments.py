@@ -15,7 +15,6 @@ from __future__ import annotations
 import datetime
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 
 from iacperf.rules.model import (
     IntrinsicNode,
@@ -27,6 +26,7 @@ from iacperf.rules.model import (
     SourceRange,
     Suppression,
 )
+from iacperf.rules.records import record
 from iacperf.server.parsing.hcl_blocks import Chunk
 
 _NEEDLE = "iacperf:ignore"
@@ -41,7 +41,7 @@ _HEREDOC = re.compile(r"<<-?([A-Za-z][A-Za-z0-9._-]*)\r?\n")
 _LineTest = Callable[[str], bool]  # is this stripped line a comment?
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Directive:
     """What follows ``iacperf:ignore``: columns are on the directive's line."""
 
@@ -136,7 +136,7 @@ def yaml_suppressions(text: str, root: Node | None) -> tuple[Suppression, ...]:
     return tuple(found)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Hit:
     line: int
     line_start: int

@@ -23,6 +23,7 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
+from iacperf.rules.records import record
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, Chunk, Layout, layout, relayout
 from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions
@@ -32,7 +33,7 @@ from iacperf.server.parsing.suppression_comments import hcl_suppressions
 _PIECES_SLACK = 1_000
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ParsedChunk:
     """What one chunk parsed to; every range is relative to the chunk's first line."""
 
@@ -62,7 +63,7 @@ class TerraformParse:
     chunk_pieces: tuple[_Piece, ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Piece:
     """What one chunk, at one place in the file, adds to the template."""
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
 from iacperf.rules.generations import Generations
 from iacperf.rules.model import Entry, Format, Node, Resource
+from iacperf.rules.records import record
 from iacperf.rules.values import text
 
 # resource kind -> (node type, engine, engine version, parameter group) keys
@@ -57,7 +57,7 @@ _VERSION_PART = re.compile(r"\d+|x")
 _DEFAULT_GROUP = re.compile(r"^default\.(redis|memcached|valkey)(\d+(?:\.\d+)*)", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeType:
     """A literal node type on a resource, with what is known about its engine."""
 

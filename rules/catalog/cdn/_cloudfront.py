@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context
 from iacperf.rules.model import Format, MappingNode, Node, Resource, SequenceNode, SourceRange
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import text
 
@@ -73,7 +73,7 @@ ORIGIN_KINDS = {
 _EDGE_MODULE = re.compile(r"cloudfront|\bcdn\b|[-_/]cdn|cdn[-_/]|accelerator", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Behavior:
     mapping: MappingNode
     anchor: SourceRange  # the behavior's key, or the first key of a list item

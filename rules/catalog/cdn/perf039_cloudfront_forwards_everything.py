@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, Link, Severity, Violation, rule
 from iacperf.rules.catalog.cdn._cloudfront import behaviors, mappings
@@ -16,13 +15,14 @@ from iacperf.rules.model import (
     SequenceNode,
     find_path,
 )
+from iacperf.rules.records import record
 from iacperf.rules.values import boolean, number, text
 from iacperf.rules.wellarchitected import PERF03_BP05, PERF04_BP02
 
 CACHING_OPTIMIZED = "658327ea-f89d-4fab-a63d-7e88639e58f6"  # Managed-CachingOptimized
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, Link, Scope, Severity, Violation, rule
 from iacperf.rules.catalog.cdn._cloudfront import (
@@ -14,6 +13,7 @@ from iacperf.rules.catalog.cdn._cloudfront import (
     points_to,
 )
 from iacperf.rules.model import Format, MappingNode, Node, Resource, SourceRange
+from iacperf.rules.records import record
 from iacperf.rules.references import refers_to, terraform_names
 from iacperf.rules.values import text
 from iacperf.rules.wellarchitected import PERF04_BP02, PERF04_BP06
@@ -24,7 +24,7 @@ CFN_BUCKET = "AWS::S3::Bucket"
 _NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Website:
     """A website-enabled bucket: what may name it, its literal name, where to report."""
 

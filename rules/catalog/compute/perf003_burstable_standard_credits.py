@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Severity, Violation, rule
 from iacperf.rules.catalog.compute._instance_types import BURSTABLE, TYPE_PATHS, split
 from iacperf.rules.edits import Block, Edit, insert_value, replace_value
 from iacperf.rules.model import Format, MappingNode, Resource
+from iacperf.rules.records import record
 from iacperf.rules.values import text
 from iacperf.rules.wellarchitected import PERF02_BP02, PERF02_BP04
 
@@ -18,7 +18,7 @@ UNLIMITED = "unlimited"
 STANDARD_BY_DEFAULT = "t2"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """Where one resource type keeps its credit specification."""
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from iacperf.rules.model import Format, MappingNode, Node, Resource, ScalarNode
+from iacperf.rules.records import record
 from iacperf.rules.values import strings, text
 
 FARGATE = "FARGATE"
@@ -22,7 +22,7 @@ _VCPU_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*vcpu\s*$", re.IGNORECASE)
 _GB_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?|\.\d+)\s*gb\s*$", re.IGNORECASE)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TaskKeys:
     """The names one format gives to a task definition's settings."""
 

@@ -9,7 +9,6 @@ so they count as a match (unknown never warns).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context
 from iacperf.rules.model import (
@@ -23,11 +22,12 @@ from iacperf.rules.model import (
     ScalarNode,
     SequenceNode,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import text
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetKeys:
     """What a scalable target is called, and its settings, in one format."""
 
@@ -56,7 +56,7 @@ TARGET_KEYS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Wanted:
     """The scaling a rule looks for, on one resource."""
 

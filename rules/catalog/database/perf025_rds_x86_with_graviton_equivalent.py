@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -20,6 +19,7 @@ from iacperf.rules.catalog.database._rds_cluster import cluster_of
 from iacperf.rules.edits import replace_value
 from iacperf.rules.generations import Generations, load
 from iacperf.rules.model import Entry, Resource
+from iacperf.rules.records import record
 from iacperf.rules.references import refers_to
 from iacperf.rules.values import text
 from iacperf.rules.wellarchitected import PERF02_BP01, PERF03_BP02
@@ -46,7 +46,7 @@ _ENGINE_NAMES = {
 _VERSION = re.compile(r"^\s*(\d+)(?:\.(\d+))?")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     instance_class: str
     engine: str

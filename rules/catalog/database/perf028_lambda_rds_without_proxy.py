@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -26,6 +25,7 @@ from iacperf.rules.model import (
     ScalarNode,
     SequenceNode,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to
 from iacperf.rules.sam import FUNCTION, global_entry
 from iacperf.rules.values import number, text
@@ -60,7 +60,7 @@ _CFN_PROXY_KINDS = ("AWS::RDS::DBProxy", "AWS::RDS::DBProxyEndpoint")
 _LOCALS_DEPTH = 3
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     variables: str  # environment variables, from the body
     environment: str  # the environment block/property (SAM Globals)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -23,6 +22,7 @@ from iacperf.rules.model import (
     MappingNode,
     Resource,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import text
 from iacperf.rules.wellarchitected import PERF02_BP05, PERF03_BP02
@@ -33,7 +33,7 @@ NAMESPACE = "dynamodb"
 TABLE_DIMENSION_PREFIX = "dynamodb:table:"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -32,6 +31,7 @@ from iacperf.rules.model import (
     SequenceNode,
     Syntax,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import refers_to
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF02_BP05, PERF03_BP02
@@ -45,7 +45,7 @@ CAPACITIES = ("Read", "Write")
 _INDEX_NAME = re.compile(r"index/([A-Za-z0-9_.-]+)")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     billing: str
     table_name: str

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Severity, Violation, rule
 from iacperf.rules.edits import Block, Edit, insert_value, replace_value
 from iacperf.rules.model import Entry, Format, MappingNode, Node, Resource, SequenceNode
+from iacperf.rules.records import record
 from iacperf.rules.values import boolean, text
 from iacperf.rules.wellarchitected import PERF02_BP03
 
@@ -17,7 +17,7 @@ NON_PRODUCTION = ("dev", "development", "test", "testing", "sandbox", "qa", "dem
 ENVIRONMENT_TAGS = frozenset({"environment", "env", "stage"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Setting:
     """Where one resource type switches detailed monitoring on."""
 

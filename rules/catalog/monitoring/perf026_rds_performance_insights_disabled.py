@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -17,12 +16,13 @@ from iacperf.rules.api import (
 )
 from iacperf.rules.edits import insert_value, replace_value
 from iacperf.rules.model import Entry, Format, Node, Resource
+from iacperf.rules.records import record
 from iacperf.rules.references import refers_to
 from iacperf.rules.values import boolean, text
 from iacperf.rules.wellarchitected import PERF03_BP03, PERF05_BP02
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """Where one resource type keeps the settings this rule reads."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -28,6 +27,7 @@ from iacperf.rules.model import (
     SequenceNode,
     Syntax,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import terraform_names
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF03_BP03, PERF05_BP02
@@ -37,7 +37,7 @@ MONITORING_PRINCIPAL = "monitoring.rds.amazonaws.com"
 MONITORING_POLICY = "AmazonRDSEnhancedMonitoringRole"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     interval: str
     role: str

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Scope, Severity, Violation, rule
 from iacperf.rules.edits import replace_value
@@ -18,12 +17,13 @@ from iacperf.rules.model import (
     ScalarNode,
     SequenceNode,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, terraform_names
 from iacperf.rules.values import boolean, text
 from iacperf.rules.wellarchitected import PERF05_BP05
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 

@@ -6,9 +6,8 @@ as ``{Key, Value}`` items, any of which may be an intrinsic (``!If``) that hides
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from iacperf.rules.model import Entry, Format, MappingNode, Resource, SequenceNode
+from iacperf.rules.records import record
 from iacperf.rules.values import text
 
 APPLICATION = "application"
@@ -26,7 +25,7 @@ def lb_type(lb: Resource) -> str | None:
     return value.lower() if value is not None else None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Attribute:
     """A ``LoadBalancerAttributes`` item looked up by key."""
 

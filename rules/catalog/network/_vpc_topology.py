@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context
 from iacperf.rules.edits import Raw, Value
@@ -25,6 +24,7 @@ from iacperf.rules.model import (
     SequenceNode,
     Syntax,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import terraform_names
 from iacperf.rules.values import boolean, text
 
@@ -64,7 +64,7 @@ _ENDPOINT_INPUT = re.compile(r"(?:s3|dynamodb|vpc|gateway)_endpoint|^endpoints$"
 _NESTED_STACKS = ("AWS::CloudFormation::Stack", "AWS::Serverless::Application")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VpcRef:
     """How a resource names its VPC. ``definite`` keys name one VPC for sure (a VPC
     resource of the module, a literal ID): two different definite keys are two VPCs."""
@@ -78,7 +78,7 @@ def distinct(a: VpcRef | None, b: VpcRef | None) -> bool:
     return a is not None and b is not None and a.definite and b.definite and a.key != b.key
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Endpoint:
     service: str | None  # last label of the service name ("s3"); None when unknown
     gateway: bool | None  # VPC endpoint type is Gateway; None when unknown

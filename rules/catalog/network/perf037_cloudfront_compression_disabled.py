@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -28,12 +27,13 @@ from iacperf.rules.model import (
     TopBlock,
     find_path,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import refers_to, terraform_names
 from iacperf.rules.values import boolean, number, strings, text
 from iacperf.rules.wellarchitected import PERF04_BP02, PERF04_BP05
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 
@@ -112,7 +112,7 @@ _EXTENSION = re.compile(r"\.([A-Za-z0-9]+)$")
 ACCEPT_ENCODING = "accept-encoding"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Behavior:
     mapping: MappingNode
     anchor: SourceRange  # where a finding about an absent setting goes

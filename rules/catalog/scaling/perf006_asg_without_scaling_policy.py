@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import (
     Context,
@@ -29,6 +28,7 @@ from iacperf.rules.model import (
     SequenceNode,
     Syntax,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF02_BP05
@@ -40,7 +40,7 @@ EXTERNAL_SCALER_TAGS = ("k8s.io/cluster-autoscaler", "kubernetes.io/cluster/", "
 _CAPACITY_ATTRIBUTES = frozenset({"desired_capacity", "min_size", "max_size"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 

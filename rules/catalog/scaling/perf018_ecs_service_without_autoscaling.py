@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Scope, Severity, Violation, rule
 from iacperf.rules.edits import Block, NewResource, Raw, Value, insert_resources_after
@@ -15,6 +14,7 @@ from iacperf.rules.model import (
     Resource,
     Syntax,
 )
+from iacperf.rules.records import record
 from iacperf.rules.references import cloudformation_ids, refers_to, terraform_names
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF02_BP05
@@ -26,7 +26,7 @@ CPU_METRIC = "ECSServiceAverageCPUUtilization"
 TARGET_CPU = 70
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Keys:
     """The names one format gives to what this rule reads."""
 

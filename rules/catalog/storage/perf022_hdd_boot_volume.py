@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Severity, Violation, rule
 from iacperf.rules.edits import replace_value
 from iacperf.rules.model import MappingNode, Node, Resource, SequenceNode, find_path
+from iacperf.rules.records import record
 from iacperf.rules.values import text
 from iacperf.rules.wellarchitected import PERF03_BP01
 
@@ -18,7 +18,7 @@ SUCCESSOR = "gp3"
 ROOT_DEVICE_NAMES = frozenset({"/dev/xvda", "/dev/sda1"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Mappings:
     """Where a resource lists its volumes, and how to tell the root volume."""
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from iacperf.rules.api import Context, Fix, FixAvailability, Link, Severity, Violation, rule
 from iacperf.rules.edits import Edit, insert_value, replace_value
 from iacperf.rules.model import Entry, Node, Resource, ScalarNode
+from iacperf.rules.records import record
 from iacperf.rules.values import number, text
 from iacperf.rules.wellarchitected import PERF03_BP02
 
@@ -23,7 +23,7 @@ STRIPES = 4  # RDS stripes gp2 and gp3 storage over four volumes from the thresh
 GP3_MIN_GIB = 20  # gp3 starts at 20 GiB on every RDS engine
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Engine:
     """How RDS lays out General Purpose storage for an engine family."""
 
