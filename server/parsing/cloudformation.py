@@ -45,6 +45,7 @@ _LOOKS_LIKE_CFN = re.compile(
 )
 _SHORT_TAGS = {"!Ref": "Ref", "!Condition": "Condition"}
 _TAG = "tag:yaml.org,2002:"
+_STR_TAG = _TAG + "str"
 _CACHE_LIMIT = 5_000
 #: How many values a YAML document may hold once its aliases are expanded. Rules and the
 #: resolver walk values as trees, so an alias bomb ("billion laughs": a few hundred bytes
@@ -562,6 +563,8 @@ class _YamlConverter:
         return self._plain(node)
 
     def _plain(self, node: yaml.Node) -> Node:
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node)
         if isinstance(node, yaml.MappingNode):
             entries = []
             for key_node, value_node in node.value:
@@ -589,11 +592,34 @@ class _YamlConverter:
             items = tuple(self.convert(item) for item in node.value)
             end = items[-1].range.end if items else None
             return SequenceNode(self._container_range(node, end), items, flow=bool(node.flow_style))
-        assert isinstance(node, yaml.ScalarNode)
-        return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
+        raise TypeError(f"not a YAML node: {node!r}")
+
+    def _scalar(self, node: yaml.ScalarNode) -> ScalarNode:
+        """``_range``, ``_scalar_range``, ``_scalar_value`` and ``_quote`` in one, for the
+        common case (no tag, anchor or block style): a template is mostly scalars."""
+        style = node.style
+        start, end = node.start_mark, node.end_mark
+        line, column = start.line, start.column
+        lines = self.lines
+        tag = node.tag or ""
+        if (
+            style in ("|", ">")
+            or line >= len(lines)
+            or lines[line][column : column + 1] in ("!", "&")
+        ):
+            return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
+        where = SourceRange(Position(line, column), Position(end.line, end.column))
+        if style or not tag.startswith(_TAG) or tag == _STR_TAG:
+            return ScalarNode(where, str(node.value), style if style in ("'", '"') else "")
+        return ScalarNode(where, _scalar_value(node), "")
 
     def _range(self, node: yaml.Node) -> SourceRange:
-        end = node.end_mark
+        start, end = node.start_mark, node.end_mark
+        line, column = start.line, start.column
+        lines = self.lines
+        # Most nodes have no tag or anchor: one character tells (_start's own test, inlined).
+        if line < len(lines) and lines[line][column : column + 1] not in ("!", "&"):
+            return SourceRange(Position(line, column), Position(end.line, end.column))
         return SourceRange(self._start(node), Position(end.line, end.column))
 
     def _start(self, node: yaml.Node) -> Position:
