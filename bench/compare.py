@@ -5,7 +5,10 @@
     .venv/bin/python bench/compare.py --cases checkov --runs 5   # only cases naming checkov
 
 The peer tools are installed from PyPI into their own virtual environments under
-``bench/.venvs/`` (git-ignored; created on first use) and their versions recorded.
+``bench/.venvs/`` (git-ignored; created on first use) and their versions recorded. iacperf
+is installed there too, from this checkout, the way the README installs it (``pip install
+.``, not the development venv's editable install, whose import hook costs every start
+5-10 ms), and again at every run so that it is the code checked out.
 CLI cases run under ``/usr/bin/time -v`` (Debian package ``time``) for whole-process wall
 time and peak RSS. Every measurement is kept in ``bench/.work/results.json`` (git-ignored)
 with the time it was taken, so a long peer case (checkov takes minutes per module tree)
@@ -71,7 +74,25 @@ GOAL_INPUTS = ("terraform-aws-eks", "terraform-aws-vpc", "cfn-top10")  # the iss
 
 
 def iacperf_bin() -> Path:
-    return Path(sys.executable).parent / "iacperf"
+    return VENVS / "iacperf" / "bin" / "iacperf"
+
+
+def install_iacperf() -> None:
+    """This checkout into ``bench/.venvs/iacperf``, as a user installs it."""
+    venv = VENVS / "iacperf"
+    pip = [str(venv / "bin" / "pip"), "install", "-q"]
+    if not iacperf_bin().exists():
+        print(f"installing iacperf into {venv}", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([*pip, str(ROOT)], check=True)
+    else:  # the same version number: reinstall the code as it is now
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True)
+    # Once before any timing: python-hcl2 builds its grammar cache on first use.
+    subprocess.run(
+        [str(iacperf_bin()), "check", "--no-cache", str(ROOT / "examples")],
+        capture_output=True,
+        check=False,
+    )
 
 
 def peer_bin(tool: str) -> Path:
@@ -427,7 +448,9 @@ def render(results: dict[str, Any]) -> str:
         "(`PYTHONDONTWRITEBYTECODE` removed). checkov runs with `--framework terraform "
         "cloudformation --skip-download --download-external-modules false` and "
         "`BC_SKIP_MAPPING=TRUE`; cfn-lint's exit code 6 means it found errors and warnings. "
-        "iacperf CLI rows of case 1 are cold (`--no-cache`) with the default `--jobs`.",
+        "iacperf CLI rows of case 1 are cold (`--no-cache`) with the default `--jobs`. "
+        "iacperf is installed from the checkout as the README installs it (`pip install .` "
+        "into `bench/.venvs/iacperf`), as the peers are from PyPI.",
         "",
     ]
     cases = results.get("cases", {})
@@ -633,6 +656,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not Path(TIME).exists():
             print(f"{TIME} is missing: apt-get install time", file=sys.stderr)
             return 2
+        install_iacperf()
         results["versions"] = {"iacperf": _commit(), **install_peers(list(PEERS))}
         with tempfile.TemporaryDirectory(prefix="iacperf-compare-") as tmp:
             measure_all(args, Path(tmp), results)
