@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from iacperf.rules.api import Applicability, Rule, Severity
 from iacperf.rules.registry import by_code_or_name, known_rules
@@ -47,6 +48,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.close()
         return EXIT_OK
     return result
+
+
+def run() -> NoReturn:
+    """The ``iacperf`` console script: ``main``, then out without tearing the interpreter
+    down. Freeing every module and object one by one took a check of the 10 largest CFN
+    templates 40 ms, a sixth of its time; the output is flushed and every file iacperf
+    writes is closed by then (mypy leaves the same way)."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        # OSError: piped into `head`, which left; ValueError: closed (the language server).
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -231,7 +231,12 @@ def _forked(
     try:
         for _ in range(workers - 1):
             results_read, results_write = os.pipe()
-            pid = os.fork()
+            try:
+                pid = os.fork()
+            except OSError:  # no more processes to be had: the ones there are do it all
+                os.close(results_read)
+                os.close(results_write)
+                break
             if pid == 0:  # the copy: work, send, and leave without running exit handlers
                 status = 1
                 try:

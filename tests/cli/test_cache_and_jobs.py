@@ -131,6 +131,17 @@ def test_the_units_of_a_copy_that_dies_are_analysed_here(monkeypatch: pytest.Mon
     assert not taken  # this process analyses its units without pickling them
 
 
+def test_when_no_process_can_be_forked_this_one_does_it_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def refused() -> int:
+        raise BlockingIOError("fork: Resource temporarily unavailable")
+
+    monkeypatch.setattr(os, "fork", refused)
+    pooled, serial = _pooled_and_serial()
+    assert pooled == serial
+
+
 def test_where_there_is_no_fork_a_pool_of_started_interpreters_is_used(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

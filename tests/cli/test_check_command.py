@@ -289,6 +289,50 @@ def test_examples_show_findings_and_a_fix() -> None:
     assert any(f["fix"] and f["fix"]["applicability"] == "safe" for f in report["findings"])
 
 
+def test_the_console_script_flushes_everything_before_it_leaves(tmp_path: Path) -> None:
+    # `iacperf` leaves without tearing the interpreter down (cli.run): what it printed
+    # must all be there, through a pipe as into a file, and the exit code kept.
+    for index in range(300):
+        (tmp_path / f"v{index}.tf").write_text(GP2_TF.replace('"data"', f'"data{index}"'))
+    piped = run("check", "--no-cache", "--format", "json", ".", cwd=tmp_path)
+    assert piped.returncode == 1
+    assert len(json.loads(piped.stdout)["findings"]) == 300
+    written = tmp_path / "out.json"
+    with written.open("w") as out:
+        done = subprocess.run(
+            [IACPERF, "check", "--no-cache", "--format", "json", "."],
+            cwd=tmp_path,
+            stdout=out,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert len(json.loads(written.read_text())["findings"]) == 300
+
+
+def test_output_piped_into_head_ends_quietly(tmp_path: Path) -> None:
+    # 3,000 findings: more than a pipe holds, so the writes after `head` left fail.
+    volumes = "".join(GP2_TF.replace('"data"', f'"data{index}"') for index in range(30))
+    for index in range(100):
+        (tmp_path / f"v{index}.tf").write_text(volumes)
+    reader = subprocess.Popen(["head", "-n", "1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    writer = subprocess.run(
+        [IACPERF, "check", "--no-cache", "."],
+        cwd=tmp_path,
+        stdout=reader.stdin,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert reader.stdin is not None
+    reader.stdin.close()
+    assert reader.stdout is not None
+    first = reader.stdout.read()
+    reader.wait()
+    assert b"PERF019" in first
+    # Exit code 0: the CLI saw the broken pipe and stopped quietly, before and at exit.
+    assert "Traceback" not in writer.stderr and writer.returncode == 0, writer.stderr
+
+
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
