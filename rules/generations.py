@@ -7,14 +7,13 @@ can replace this one".
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from iacperf.rules.records import record
+from iacperf.rules.tables import table as data_table
 
 
 @record(slots=False)
@@ -64,9 +63,7 @@ class Generations:
 @cache
 def load(name: str) -> Generations:
     """The table in ``rules/data/<name>``."""
-    table: dict[str, Any] = json.loads(
-        (resources.files("iacperf.rules") / "data" / name).read_text("utf-8")
-    )
+    table: dict[str, Any] = data_table(name)
     return Generations(
         successors={k: tuple(v) for k, v in table["previous_generation"].items()},
         sizes={k: frozenset(v) for k, v in table["sizes"].items()},

@@ -8,15 +8,14 @@ run it: the minimum versions come from the ElastiCache "Supported node types" ta
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 
 from iacperf.rules.generations import Generations
 from iacperf.rules.model import Entry, Format, Node, Resource
 from iacperf.rules.records import record
+from iacperf.rules.tables import table as data_table
 from iacperf.rules.values import text
 
 # resource kind -> (node type, engine, engine version, parameter group) keys
@@ -128,7 +127,7 @@ def _group_version(entry: Entry | None) -> tuple[int, ...]:
 @cache
 def minimum_versions(name: str) -> Mapping[str, Mapping[str, tuple[int, ...]]]:
     """family -> engine -> minimum engine version, from ``rules/data/<name>``."""
-    table = json.loads((resources.files("iacperf.rules") / "data" / name).read_text("utf-8"))
+    table = data_table(name)
     return {
         family: {engine: _parse(version) for engine, version in engines.items()}
         for family, engines in table["minimum_engine_versions"].items()

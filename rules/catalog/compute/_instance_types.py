@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
+
+from iacperf.rules.tables import table as data_table
 
 #: Burstable families that earn and spend CPU credits (T1 predates credit specifications).
 BURSTABLE = frozenset({"t2", "t3", "t3a", "t4g"})
@@ -41,7 +41,5 @@ def is_arm(family: str) -> bool:
 @cache
 def ebs_optimization_optional() -> frozenset[str]:
     """Instance types that support EBS optimization without enabling it by default."""
-    table = json.loads(
-        (resources.files("iacperf.rules") / "data" / "ec2_ebs_optimization.json").read_text("utf-8")
-    )
+    table = data_table("ec2_ebs_optimization.json")
     return frozenset(table["optional"])

@@ -3,14 +3,13 @@ sizes Fargate offers (``rules/data/fargate_cpu_memory.json``)."""
 
 from __future__ import annotations
 
-import json
 import re
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from iacperf.rules.model import Format, MappingNode, Node, Resource, ScalarNode
 from iacperf.rules.records import record
+from iacperf.rules.tables import table as data_table
 from iacperf.rules.values import strings, text
 
 FARGATE = "FARGATE"
@@ -74,8 +73,7 @@ def fargate_linux(resource: Resource) -> bool:
 @cache
 def memory_sizes() -> dict[int, tuple[int, ...]]:
     """Fargate CPU units -> the memory sizes (MiB) allowed with them, ascending."""
-    raw = (resources.files("iacperf.rules") / "data" / "fargate_cpu_memory.json").read_text("utf-8")
-    table: dict[str, Any] = json.loads(raw)
+    table: dict[str, Any] = data_table("fargate_cpu_memory.json")
     sizes: dict[int, tuple[int, ...]] = {}
     for cpu, allowed in table["memory"].items():
         if isinstance(allowed, dict):
