@@ -333,6 +333,21 @@ def test_output_piped_into_head_ends_quietly(tmp_path: Path) -> None:
     assert "Traceback" not in writer.stderr and writer.returncode == 0, writer.stderr
 
 
+def test_help_is_as_wide_as_the_terminal_says() -> None:
+    def help_at(columns: int) -> list[str]:
+        env = {**os.environ, "COLUMNS": str(columns)}
+        done = subprocess.run(
+            [IACPERF, "check", "--help"], capture_output=True, text=True, env=env, check=True
+        )
+        return done.stdout.splitlines()
+
+    narrow, wide = help_at(50), help_at(200)
+    assert len(wide) < len(narrow)
+    assert max(map(len, wide)) > 100
+    # Only an option's choices, which argparse never breaks, may run past a narrow width.
+    assert all(len(line) <= 48 or "{" in line for line in narrow)
+
+
 CORPUS = ROOT.parent / "shared" / "corpus"
 
 
