@@ -78,6 +78,7 @@ _KEY_VALUE = frozenset(
         "AWS::Serverless::SimpleTable",
     }
 )
+# Each pattern names DynamoDB (``_reads_items`` looks for that first).
 _TABLE_READS = re.compile(
     r"dynamodb:(?:\*|GetItem|Get\*|BatchGetItem|BatchGet\*|Query|Scan|PartiQLSelect)"
     r"|DynamoDB(?:Read|Crud)Policy|AmazonDynamoDB(?:ReadOnly|Full)Access"
@@ -245,10 +246,13 @@ def _reads_tables(context: Context) -> bool:
 
 def _reads_items(resource: Resource) -> bool:
     """Whether ``resource`` (a policy, a connector, an integration ...) reads items."""
-    for written in _strings(resource.body):
-        if _TABLE_READS.search(written):
-            return True
-    return _connects(resource) and any(_CONNECTOR_READ.match(w) for w in _strings(resource.body))
+    written = list(_strings(resource.body))
+    # One search of them all (no pattern matches the line breaks that join them), and only
+    # when DynamoDB is named: every pattern names it, and most resources never do.
+    joined = "\n".join(written)
+    if "dynamodb" in joined.lower() and _TABLE_READS.search(joined):
+        return True
+    return _connects(resource) and any(_CONNECTOR_READ.match(w) for w in written)
 
 
 def _connects(resource: Resource) -> bool:
@@ -257,16 +261,19 @@ def _connects(resource: Resource) -> bool:
 
 
 def _strings(node: Node) -> Iterator[str]:
-    """Every string written in ``node``: literals, Terraform expressions, ``!Sub`` bodies."""
-    if isinstance(node, ScalarNode) and isinstance(node.value, str):
-        yield node.value
-    elif isinstance(node, ExpressionNode):
-        yield node.text
-    elif isinstance(node, IntrinsicNode):
-        yield from _strings(node.argument)
-    elif isinstance(node, SequenceNode):
-        for item in node.items:
-            yield from _strings(item)
-    elif isinstance(node, MappingNode):
-        for entry in node.entries:
-            yield from _strings(entry.value)
+    """Every string written in ``node``: literals, Terraform expressions, ``!Sub`` bodies;
+    in order (a stack, not nested generators: every resource of the project is read)."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ScalarNode):
+            if isinstance(node.value, str):
+                yield node.value
+        elif isinstance(node, MappingNode):
+            stack.extend(entry.value for entry in reversed(node.entries))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.items))
+        elif isinstance(node, ExpressionNode):
+            yield node.text
+        elif isinstance(node, IntrinsicNode):
+            stack.append(node.argument)
