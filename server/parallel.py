@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import stat
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
@@ -112,7 +113,7 @@ def scan_units(
     processes (``jobs`` of them; 1: this process) or both."""
     units, folders = units_of(files)
     job = _Job(selection, max_bytes, folders)
-    hashes = _hashes(files) if cache is not None else {}
+    hashes = _hashes(files, cache) if cache is not None else {}
     config = _config_key(selection, max_bytes)
     results: list[UnitResult | None] = [None] * len(units)
     keys = [unit_key(config, ((p, hashes.get(p, "")) for p in unit)) for unit in units]
@@ -439,8 +440,49 @@ def _config_key(selection: Selection, max_bytes: int) -> str:
     )
 
 
-def _hashes(files: Sequence[str]) -> dict[str, str]:
-    return {path: _hash_file(path) for path in files}
+#: A file's hash is remembered only once it has not changed for this long: a write in the
+#: same tick of the clock as the hashing would leave its size and times as they were.
+SETTLED_NS = 2 * 10**9
+_HASH_INDEX = "file-hashes"
+_HASH_INDEX_LIMIT = 200_000
+
+
+def _hashes(files: Sequence[str], cache: Cache) -> dict[str, str]:
+    """The content hash of every file, read again only when its size, times, inode or
+    device changed since the cache last saw it (as git's index does): a warm scan of the
+    corpus read 18 MB for 75 ms to learn that nothing had changed."""
+    known = cache.get(_HASH_INDEX)
+    if not isinstance(known, dict):
+        known = {}
+    fresh: dict[str, tuple[tuple[int, ...], str]] = {}
+    hashes: dict[str, str] = {}
+    now = time.time_ns()
+    for path in files:
+        try:
+            status = os.stat(path)
+        except OSError:
+            hashes[path] = _hash_file(path)
+            continue
+        signature = (
+            status.st_size,
+            status.st_mtime_ns,
+            status.st_ctime_ns,
+            status.st_ino,
+            status.st_dev,
+        )
+        entry = known.get(path)
+        if isinstance(entry, tuple) and entry[0] == signature:
+            hashes[path] = entry[1]
+            continue
+        hashes[path] = _hash_file(path)
+        changed_ns = max(status.st_mtime_ns, status.st_ctime_ns)
+        if stat.S_ISREG(status.st_mode) and now - changed_ns > SETTLED_NS:
+            fresh[path] = (signature, hashes[path])
+    if fresh:
+        index = {} if len(known) > _HASH_INDEX_LIMIT else dict(known)
+        index.update(fresh)
+        cache.put(_HASH_INDEX, index)
+    return hashes
 
 
 def _hash_file(path: str) -> str:

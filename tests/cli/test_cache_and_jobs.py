@@ -268,6 +268,42 @@ def test_cache_entry_round_trip(tmp_path: Path) -> None:
     assert not [p for p in (tmp_path / "c").rglob(".tmp-*")]
 
 
+def _warm(root: Path, cache: Cache) -> list[tuple[object, ...]]:
+    files = list(iter_files([str(root)], lambda _: None))
+    found = scan_units(files, Selection(), lambda _: None, 5 * 2**20, jobs=1, cache=cache)
+    return _keyed(found.findings)
+
+
+def test_a_warm_scan_reads_only_files_whose_size_or_times_changed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _project(tmp_path / "project")
+    cache = Cache(str(tmp_path / "cache"))
+    hashed: list[str] = []
+    real = parallel._hash_file
+    monkeypatch.setattr(parallel, "_hash_file", lambda p: hashed.append(p) or real(p))
+    first = _warm(root, cache)
+    # Files written a moment ago are hashed again: a change in the same clock tick would
+    # leave their size and times alone.
+    hashed.clear()
+    assert _warm(root, cache) == first
+    assert len(hashed) == 4
+    monkeypatch.setattr(parallel, "SETTLED_NS", -1)  # as if they were written long ago
+    _warm(root, cache)
+    hashed.clear()
+    assert _warm(root, cache) == first
+    assert hashed == []
+    # The same size and the old modification time: the change time still tells.
+    volume = root / "volume.yaml"
+    before = volume.stat()
+    volume.write_text(TEMPLATE.replace("gp2", "gp3"))
+    os.utime(volume, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert volume.stat().st_size == before.st_size
+    after = _warm(root, cache)
+    assert hashed == [str(volume)]
+    assert after != first and after == _keyed(scan(list(iter_files([str(root)], print))).findings)
+
+
 @pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is not here")
 def test_pool_and_cache_on_a_corpus_module_tree(tmp_path: Path) -> None:
     tree = CORPUS / "terraform" / "terraform-aws-vpc"
