@@ -20,10 +20,11 @@ import dataclasses
 import functools
 import hashlib
 import io
+import operator
 import os
 import pickle
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -88,12 +89,24 @@ def _fast_pickling() -> None:
                 and not hasattr(value, "__post_init__")
                 and all(f.init for f in dataclasses.fields(value))
             ):
-                names = tuple(f.name for f in dataclasses.fields(value))
-                copyreg.pickle(value, functools.partial(_reduce, value, names))
+                names = [f.name for f in dataclasses.fields(value)]
+                copyreg.pickle(value, functools.partial(_reduce, value, _fields_of(names)))
 
 
-def _reduce(cls: type, names: tuple[str, ...], obj: object) -> tuple[type, tuple[object, ...]]:
-    return cls, tuple(getattr(obj, name) for name in names)
+def _fields_of(names: list[str]) -> Callable[[object], tuple[object, ...]]:
+    """The values of ``names`` as a tuple, taken in C (``attrgetter`` of one name gives
+    the bare value)."""
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda obj: (one(obj),)
+    many: Callable[[object], tuple[object, ...]] = operator.attrgetter(*names)
+    return many
+
+
+def _reduce(
+    cls: type, fields_of: Callable[[object], tuple[object, ...]], obj: object
+) -> tuple[type, tuple[object, ...]]:
+    return cls, fields_of(obj)
 
 
 _fast_pickling()
