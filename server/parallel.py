@@ -113,10 +113,14 @@ def scan_units(
     processes (``jobs`` of them; 1: this process) or both."""
     units, folders = units_of(files)
     job = _Job(selection, max_bytes, folders)
-    hashes = _hashes(files, cache) if cache is not None else {}
-    config = _config_key(selection, max_bytes)
     results: list[UnitResult | None] = [None] * len(units)
-    keys = [unit_key(config, ((p, hashes.get(p, "")) for p in unit)) for unit in units]
+    hashes: dict[str, str] = {}
+    config = ""
+    keys = [""] * len(units)  # no cache, no keys (the first key hashes iacperf's sources)
+    if cache is not None:
+        hashes = _hashes(files, cache)
+        config = _config_key(selection, max_bytes)
+        keys = [unit_key(config, ((p, hashes.get(p, "")) for p in unit)) for unit in units]
     todo: list[int] = []
     for index, key in enumerate(keys):
         found = cache.get(key) if cache is not None else None
@@ -141,7 +145,7 @@ def scan_units(
     done = [r for r in results if r is not None]
     fresh_set = set(todo)
     # Project findings depend on every unit: one entry for the whole scan.
-    project_key = unit_key(config, (("project", k) for k in keys))
+    project_key = unit_key(config, (("project", k) for k in keys)) if cache is not None else ""
     project = cache.get(project_key) if cache is not None and not todo else None
     if not isinstance(project, list):
         slims: list[Template] = []
