@@ -223,18 +223,6 @@ def _forked(
             os.write(lock_write, b"\0")
         return order[taken] if taken < len(order) else None
 
-    def work_here() -> dict[int, UnitResult | tuple[bytes, bytes]]:
-        done: dict[int, UnitResult | tuple[bytes, bytes]] = {}
-        while (index := take()) is not None:
-            done[index] = _analyse(units[index], job)
-        return done
-
-    def work_in_copy() -> dict[int, tuple[bytes, bytes]]:
-        done: dict[int, tuple[bytes, bytes]] = {}
-        while (index := take()) is not None:
-            done[index] = _work(units[index])
-        return done
-
     try:
         for _ in range(workers - 1):
             results_read, results_write = os.pipe()
@@ -249,13 +237,13 @@ def _forked(
                 try:
                     os.close(results_read)
                     with os.fdopen(results_write, "wb") as out:
-                        out.write(dumps(work_in_copy()))
+                        out.write(dumps({i: _work(units[i]) for i in iter(take, None)}))
                     status = 0
                 finally:
                     os._exit(status)
             os.close(results_write)
             children.append((pid, results_read))
-        done.update(work_here())
+        done.update({i: _analyse(units[i], job) for i in iter(take, None)})
     finally:
         for pid, results_read in children:
             with os.fdopen(results_read, "rb") as received:
