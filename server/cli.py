@@ -12,7 +12,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Sequence
-from typing import TextIO
+from typing import Any, TextIO
 
 from iacperf.rules.api import Applicability, Rule, Severity
 from iacperf.rules.registry import by_code_or_name, known_rules
@@ -71,18 +71,24 @@ def _columns() -> int:
     return 80
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse's parser with ``_Formatter`` for help; ``add_subparsers`` makes the
+    commands' parsers of the same class."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _Formatter)
+        super().__init__(**kwargs)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="iacperf",
         description="Performance-efficiency linter for Terraform and CloudFormation.",
-        formatter_class=_Formatter,
     )
     parser.add_argument("--version", action="version", version=f"iacperf {__version__}")
     commands = parser.add_subparsers(dest="command")
 
-    check = commands.add_parser(
-        "check", help="check files and directories", formatter_class=_Formatter
-    )
+    check = commands.add_parser("check", help="check files and directories")
     check.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     check.add_argument("--format", choices=("text", "json", "sarif"), default="text")
     check.add_argument(
@@ -147,20 +153,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.set_defaults(handler=_check)
 
-    rules = commands.add_parser("rules", help="list the rules", formatter_class=_Formatter)
+    rules = commands.add_parser("rules", help="list the rules")
     rules.add_argument("--format", choices=("text", "json"), default="text")
     rules.set_defaults(handler=_rules)
 
-    lsp = commands.add_parser(
-        "lsp", help="run the language server on stdio", formatter_class=_Formatter
-    )
+    lsp = commands.add_parser("lsp", help="run the language server on stdio")
     # Many editors' LSP clients add --stdio by default; stdio is the only transport.
     lsp.add_argument("--stdio", action="store_true", help="accepted; stdio is the default")
     lsp.set_defaults(handler=_lsp)
 
-    explain = commands.add_parser(
-        "explain", help="print a rule's documentation", formatter_class=_Formatter
-    )
+    explain = commands.add_parser("explain", help="print a rule's documentation")
     explain.add_argument("rule", metavar="CODE", help="a rule code (PERF019) or name")
     explain.set_defaults(handler=_explain)
     return parser
