@@ -20,7 +20,6 @@ import dataclasses
 import functools
 import hashlib
 import io
-import operator
 import os
 import pickle
 import sys
@@ -29,6 +28,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from iacperf.rules.records import values_of
 from iacperf.server import __version__
 
 CACHE_DIR_NAME = ".iacperf_cache"
@@ -90,17 +90,7 @@ def _fast_pickling() -> None:
                 and all(f.init for f in dataclasses.fields(value))
             ):
                 names = [f.name for f in dataclasses.fields(value)]
-                copyreg.pickle(value, functools.partial(_reduce, value, _fields_of(names)))
-
-
-def _fields_of(names: list[str]) -> Callable[[object], tuple[object, ...]]:
-    """The values of ``names`` as a tuple, taken in C (``attrgetter`` of one name gives
-    the bare value)."""
-    if len(names) == 1:
-        one = operator.attrgetter(names[0])
-        return lambda obj: (one(obj),)
-    many: Callable[[object], tuple[object, ...]] = operator.attrgetter(*names)
-    return many
+                copyreg.pickle(value, functools.partial(_reduce, value, values_of(names)))
 
 
 def _reduce(
