@@ -7,7 +7,6 @@ regex. Nesting is bounded so hostile input fails cleanly.
 
 from __future__ import annotations
 
-import bisect
 import json
 import re
 from collections.abc import Callable
@@ -22,11 +21,20 @@ from iacperf.rules.model import (
     SourceRange,
 )
 
+#: One token of a line, after its blanks: a JSON string holds no raw line break, so no
+#: token spans lines and a token's place is its line and column with no arithmetic.
+#: ``other`` is any other character but JSON's blanks, so every character of a line is a
+#: blank or in a token. The string is written as an unrolled loop, and the blanks are
+#: taken with the token, because the regular expression engine is slow to fail.
 _TOKEN = re.compile(
-    r"""[ \t\r\n]*(?:(?P<punct>[{}\[\],:])|(?P<string>"(?:[^"\\\x00-\x1f]|\\.)*")"""
-    r"""|(?P<number>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<word>true|false|null))"""
+    r"""[ \t\r]*(?:(?P<punct>[{}\[\],:])|(?P<string>"[^"\\\x00-\x1f]*(?:\\.[^"\\\x00-\x1f]*)*")"""
+    r"""|(?P<number>-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<word>true|false|null)"""
+    r"""|(?P<other>[^ \t\r]))"""
 )
 _MAX_DEPTH = 200  # below Python's recursion limit (two frames a level)
+
+#: A token: kind, text, line, start and end column.
+_Token = tuple[str, str, int, int, int]
 
 
 class JsonSyntaxError(ValueError):
@@ -41,103 +49,123 @@ MappingHook = Callable[[MappingNode], Node]
 
 class _Reader:
     def __init__(self, text: str, mapping_hook: MappingHook | None = None) -> None:
-        self.text = text
+        lines = text.split("\n")
+        # Tokens are found line by line in C; the reader then walks the list.
+        self.tokens: list[_Token] = [
+            (
+                match.lastgroup or "",
+                match.group(match.lastindex or 0),
+                number,
+                match.start(match.lastindex or 0),
+                match.end(),
+            )
+            for number, line in enumerate(lines)
+            for match in _TOKEN.finditer(line)
+        ]
+        self.index = 0
+        self.end = Position(len(lines) - 1, len(lines[-1]))
         self.mapping_hook = mapping_hook
-        self.pos = 0
-        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
 
-    def position(self, offset: int) -> Position:
-        line = bisect.bisect_right(self.line_starts, offset) - 1
-        return Position(line, offset - self.line_starts[line])
+    def fail(self, message: str, at: Position) -> JsonSyntaxError:
+        return JsonSyntaxError(message, at)
 
-    def fail(self, message: str, offset: int | None = None) -> JsonSyntaxError:
-        return JsonSyntaxError(message, self.position(self.pos if offset is None else offset))
-
-    def token(self) -> tuple[str, str, int, int]:
-        match = _TOKEN.match(self.text, self.pos)
-        if match is None:
-            rest = self.text[self.pos :]
-            where = self.pos + len(rest) - len(rest.lstrip(" \t\r\n"))
-            if where >= len(self.text):
-                raise self.fail("unexpected end of JSON", where)
-            raise self.fail(f"unexpected character {self.text[where]!r}", where)
-        kind = match.lastgroup or ""
-        self.pos = match.end()
-        return kind, match.group(kind), match.start(kind), match.end(kind)
+    def token(self) -> _Token:
+        index = self.index
+        if index >= len(self.tokens):
+            raise self.fail("unexpected end of JSON", self.end)
+        token = self.tokens[index]
+        if token[0] == "other":
+            raise self.fail(f"unexpected character {token[1]!r}", Position(token[2], token[3]))
+        self.index = index + 1
+        return token
 
     def value(self, depth: int = 0) -> Node:
         if depth > _MAX_DEPTH:
-            raise self.fail("JSON nested too deeply")
-        kind, text, start, end = self.token()
-        source_range = SourceRange(self.position(start), self.position(end))
+            raise self.fail("JSON nested too deeply", self.here())
+        kind, text, line, start, end = self.token()
         if kind == "string":
-            return ScalarNode(source_range, _string(text), '"')
+            where = SourceRange(Position(line, start), Position(line, end))
+            return ScalarNode(where, _string(text), '"')
         if kind == "number":
+            where = SourceRange(Position(line, start), Position(line, end))
             fraction = "." in text or "e" in text or "E" in text
             number: int | float = float(text) if fraction else int(text)
-            return ScalarNode(source_range, number)
+            return ScalarNode(where, number)
         if kind == "word":
-            return ScalarNode(source_range, {"true": True, "false": False}.get(text))
+            where = SourceRange(Position(line, start), Position(line, end))
+            return ScalarNode(where, {"true": True, "false": False}.get(text))
         if text == "{":
-            mapping = self.mapping(start, depth)
+            mapping = self.mapping(Position(line, start), depth)
             return self.mapping_hook(mapping) if self.mapping_hook is not None else mapping
         if text == "[":
-            return self.sequence(start, depth)
-        raise self.fail(f"unexpected {text!r}", start)
+            return self.sequence(Position(line, start), depth)
+        raise self.fail(f"unexpected {text!r}", Position(line, start))
 
-    def mapping(self, start: int, depth: int) -> MappingNode:
+    def here(self) -> Position:
+        """Where the next token starts (the end of the text after the last)."""
+        if self.index >= len(self.tokens):
+            return self.end
+        _, _, line, start, _ = self.tokens[self.index]
+        return Position(line, start)
+
+    def mapping(self, start: Position, depth: int) -> MappingNode:
         entries: list[Entry] = []
-        open_range = SourceRange(self.position(start), self.position(start + 1))
+        open_range = SourceRange(start, Position(start.line, start.character + 1))
         while True:
-            kind, text, key_start, key_end = self.token()
+            kind, text, line, key_start, key_end = self.token()
             if text == "}" and not entries:
+                close = (line, key_start)
                 break
             if kind != "string":
-                raise self.fail(f"expected a property name, found {text!r}", key_start)
-            kind, colon, colon_start, _ = self.token()
+                raise self.fail(
+                    f"expected a property name, found {text!r}", Position(line, key_start)
+                )
+            _, colon, colon_line, colon_start, _ = self.token()
             if colon != ":":
-                raise self.fail(f"expected ':' after property name, found {colon!r}", colon_start)
+                raise self.fail(
+                    f"expected ':' after property name, found {colon!r}",
+                    Position(colon_line, colon_start),
+                )
             value = self.value(depth + 1)
-            key_range = SourceRange(self.position(key_start), self.position(key_end))
+            key_range = SourceRange(Position(line, key_start), Position(line, key_end))
             entries.append(
                 Entry(
-                    _string(text),
-                    key_range,
-                    value,
-                    SourceRange(key_range.start, value.range.end),
+                    _string(text), key_range, value, SourceRange(key_range.start, value.range.end)
                 )
             )
-            kind, text, sep_start, _ = self.token()
+            _, text, line, separator, _ = self.token()
             if text == "}":
+                close = (line, separator)
                 break
             if text != ",":
-                raise self.fail(f"expected ',' or '}}', found {text!r}", sep_start)
-        close = self.pos - 1
+                raise self.fail(f"expected ',' or '}}', found {text!r}", Position(line, separator))
+        close_start = Position(*close)
+        close_end = Position(close[0], close[1] + 1)
         return MappingNode(
-            range=SourceRange(self.position(start), self.position(self.pos)),
+            range=SourceRange(start, close_end),
             entries=tuple(entries),
             indent=entries[0].range.start.character if entries else None,
             open_range=open_range,
-            close_range=SourceRange(self.position(close), self.position(close + 1)),
+            close_range=SourceRange(close_start, close_end),
         )
 
-    def sequence(self, start: int, depth: int) -> SequenceNode:
+    def sequence(self, start: Position, depth: int) -> SequenceNode:
         items: list[Node] = []
         while True:
-            save = self.pos
-            kind, text, token_start, _ = self.token()
-            if text == "]" and not items:
+            index = self.index
+            if index < len(self.tokens) and self.tokens[index][1] == "]" and not items:
+                self.index = index + 1
+                _, _, line, close, _ = self.tokens[index]
                 break
-            self.pos = save
+            if index >= len(self.tokens) and not items:
+                self.token()  # raises: the end of the text
             items.append(self.value(depth + 1))
-            kind, text, token_start, _ = self.token()
+            _, text, line, close, _ = self.token()
             if text == "]":
                 break
             if text != ",":
-                raise self.fail(f"expected ',' or ']', found {text!r}", token_start)
-        return SequenceNode(
-            range=SourceRange(self.position(start), self.position(self.pos)), items=tuple(items)
-        )
+                raise self.fail(f"expected ',' or ']', found {text!r}", Position(line, close))
+        return SequenceNode(range=SourceRange(start, Position(line, close + 1)), items=tuple(items))
 
 
 def _string(token: str) -> str:
@@ -151,10 +179,8 @@ def parse_json(text: str, mapping_hook: MappingHook | None = None) -> Node:
     ``mapping_hook`` replaces each mapping, its values already replaced."""
     reader = _Reader(text, mapping_hook)
     if text.startswith("\ufeff"):
-        reader.pos = 1  # skip a byte-order mark, keeping offsets true to the text
+        reader.index = 1  # skip a byte-order mark (an "other" token), keeping columns true
     node = reader.value()
-    rest = reader.text[reader.pos :]
-    if rest.strip(" \t\r\n"):
-        offset = reader.pos + len(rest) - len(rest.lstrip(" \t\r\n"))
-        raise reader.fail("unexpected text after the JSON document", offset)
+    if reader.index < len(reader.tokens):
+        raise reader.fail("unexpected text after the JSON document", reader.here())
     return node
