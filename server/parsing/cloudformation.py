@@ -488,7 +488,7 @@ def _compose_yaml(text: str) -> Node | None:
     ]
     if len(documents) != 1:
         return None
-    converter = _YamlConverter(text)
+    converter = _AnchoredConverter(text) if "&" in text else _YamlConverter(text)
     root = converter.convert(documents[0])
     if converter.aliased:  # only aliases make a document bigger than its text
         _check_expansion(documents[0])
@@ -536,24 +536,16 @@ class _Expansion:
 
 
 class _YamlConverter:
+    """Turns libyaml's nodes into the model. A template has no alias without an anchor
+    (``&``), so each node is met once: ``_AnchoredConverter`` remembers the rest's."""
+
+    #: A node was met twice: an alias (libyaml gives it its anchor's node object).
+    aliased = False
+
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        self.memo: dict[int, Node] = {}
-        #: A node was met twice: an alias (libyaml gives it its anchor's node object).
-        self.aliased = False
 
     def convert(self, node: yaml.Node) -> Node:
-        # Aliases share one node object: convert once, so parsing alias bombs stays linear.
-        key = id(node)
-        done = self.memo.get(key)
-        if done is None:
-            done = self._convert(node)
-            self.memo[key] = done
-        else:
-            self.aliased = True
-        return done
-
-    def _convert(self, node: yaml.Node) -> Node:
         tag = node.tag or ""
         if tag.startswith("!") and tag != "!":
             function = _SHORT_TAGS.get(tag, "Fn::" + tag[1:])
@@ -564,18 +556,44 @@ class _YamlConverter:
 
     def _plain(self, node: yaml.Node) -> Node:
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node)
+            # In one step for the common case (no tag, anchor or block style): a template
+            # is mostly scalars.
+            style = node.style
+            start, end = node.start_mark, node.end_mark
+            line, column = start.line, start.column
+            lines = self.lines
+            if (
+                style in ("|", ">")
+                or line >= len(lines)
+                or lines[line][column : column + 1] in ("!", "&")
+            ):
+                return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
+            where = SourceRange(Position(line, column), Position(end.line, end.column))
+            tag = node.tag or ""
+            if style or not tag.startswith(_TAG) or tag == _STR_TAG:
+                return ScalarNode(where, str(node.value), style if style in ("'", '"') else "")
+            return ScalarNode(where, _scalar_value(node), "")
         if isinstance(node, yaml.MappingNode):
             entries = []
+            convert = self.convert
+            lines = self.lines
             for key_node, value_node in node.value:
-                value = self.convert(value_node)
-                key_range = self._range(key_node)
+                value = convert(value_node)
+                start, end = key_node.start_mark, key_node.end_mark
+                line, column = start.line, start.column
+                # _range, inlined: most keys have no tag or anchor.
+                if line < len(lines) and lines[line][column : column + 1] not in ("!", "&"):
+                    key_start = Position(line, column)
+                    key_range = SourceRange(key_start, Position(end.line, end.column))
+                else:
+                    key_range = self._range(key_node)
+                    key_start = key_range.start
                 entries.append(
                     Entry(
                         str(key_node.value),
                         key_range,
                         value,
-                        SourceRange(key_range.start, value.range.end),
+                        SourceRange(key_start, value.range.end),
                     )
                 )
             flow = bool(node.flow_style)
@@ -589,29 +607,11 @@ class _YamlConverter:
             )
             return _intrinsic(mapping)
         if isinstance(node, yaml.SequenceNode):
-            items = tuple(self.convert(item) for item in node.value)
+            convert = self.convert
+            items = tuple([convert(item) for item in node.value])
             end = items[-1].range.end if items else None
             return SequenceNode(self._container_range(node, end), items, flow=bool(node.flow_style))
         raise TypeError(f"not a YAML node: {node!r}")
-
-    def _scalar(self, node: yaml.ScalarNode) -> ScalarNode:
-        """``_range``, ``_scalar_range``, ``_scalar_value`` and ``_quote`` in one, for the
-        common case (no tag, anchor or block style): a template is mostly scalars."""
-        style = node.style
-        start, end = node.start_mark, node.end_mark
-        line, column = start.line, start.column
-        lines = self.lines
-        tag = node.tag or ""
-        if (
-            style in ("|", ">")
-            or line >= len(lines)
-            or lines[line][column : column + 1] in ("!", "&")
-        ):
-            return ScalarNode(self._scalar_range(node), _scalar_value(node), _quote(node))
-        where = SourceRange(Position(line, column), Position(end.line, end.column))
-        if style or not tag.startswith(_TAG) or tag == _STR_TAG:
-            return ScalarNode(where, str(node.value), style if style in ("'", '"') else "")
-        return ScalarNode(where, _scalar_value(node), "")
 
     def _range(self, node: yaml.Node) -> SourceRange:
         start, end = node.start_mark, node.end_mark
@@ -673,6 +673,23 @@ class _YamlConverter:
 
     def _brace_before(self, mark: yaml.Mark) -> SourceRange:
         return SourceRange(Position(mark.line, mark.column - 1), Position(mark.line, mark.column))
+
+
+class _AnchoredConverter(_YamlConverter):
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        self.memo: dict[int, Node] = {}
+
+    def convert(self, node: yaml.Node) -> Node:
+        # Aliases share one node object: convert once, so parsing alias bombs stays linear.
+        key = id(node)
+        done = self.memo.get(key)
+        if done is None:
+            done = super().convert(node)
+            self.memo[key] = done
+        else:
+            self.aliased = True
+        return done
 
 
 def _intrinsic(mapping: MappingNode) -> Node:
