@@ -461,23 +461,33 @@ def _no_value(node: Node) -> bool:
 
 
 def _rebuild(node: Node, visit: Callable[[Node], Node]) -> Node:
-    """``node`` with ``visit`` applied to its children; the same object when none changed."""
+    """``node`` with ``visit`` applied to its children; the same object when none changed.
+    Scalars are not visited: both walks leave them as they are, and they are most values.
+    Plain loops: most nodes change nothing, and then nothing is built."""
     if isinstance(node, MappingNode):
-        entries = tuple(_entry(entry, visit) for entry in node.entries)
-        if all(a is b for a, b in zip(entries, node.entries, strict=True)):
-            return node
-        return replace(node, entries=entries)
+        entries: list[Entry] | None = None
+        for index, entry in enumerate(node.entries):
+            value = entry.value
+            if value.__class__ is ScalarNode:
+                continue
+            changed = visit(value)
+            if changed is not value:
+                if entries is None:
+                    entries = list(node.entries)
+                entries[index] = replace(entry, value=changed)
+        return node if entries is None else replace(node, entries=tuple(entries))
     if isinstance(node, SequenceNode):
-        items = tuple(visit(item) for item in node.items)
-        if all(a is b for a, b in zip(items, node.items, strict=True)):
-            return node
-        return replace(node, items=items)
+        items: list[Node] | None = None
+        for index, item in enumerate(node.items):
+            if item.__class__ is ScalarNode:
+                continue
+            changed = visit(item)
+            if changed is not item:
+                if items is None:
+                    items = list(node.items)
+                items[index] = changed
+        return node if items is None else replace(node, items=tuple(items))
     return node
-
-
-def _entry(entry: Entry, visit: Callable[[Node], Node]) -> Entry:
-    value = visit(entry.value)
-    return entry if value is entry.value else replace(entry, value=value)
 
 
 @dataclass
