@@ -18,7 +18,6 @@ from __future__ import annotations
 import copyreg
 import dataclasses
 import functools
-import hashlib
 import io
 import os
 import pickle
@@ -46,6 +45,8 @@ _SAFE_BUILTINS = frozenset({"tuple", "list", "dict", "set", "frozenset", "object
 def code_fingerprint() -> str:
     """iacperf's version plus the size and mtime of its sources: an edited checkout (the
     version does not change between commits) never reads entries of older code."""
+    import hashlib  # here: it loads OpenSSL (2 ms), and a check without a cache hashes nothing
+
     h = hashlib.sha256(f"{__version__} {_LAYOUT} {sys.version_info[:2]}".encode())
     package = Path(__file__).resolve().parent
     for folder in (package, package.parent / "rules"):
@@ -58,12 +59,16 @@ def code_fingerprint() -> str:
 
 
 def content_hash(data: bytes) -> str:
+    import hashlib  # see code_fingerprint
+
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def unit_key(config: str, files: Iterable[tuple[str, str]]) -> str:
     """The entry name for a unit: ``config`` (the effective settings) and its files as
     (path, content hash)."""
+    import hashlib  # see code_fingerprint
+
     h = hashlib.sha256(f"{code_fingerprint()}\0{config}".encode())
     for path, digest in files:
         h.update(f"\0{path}\0{digest}".encode())

@@ -241,7 +241,9 @@ def _check(args: argparse.Namespace) -> int:
         if serial_only(selection):
             return scan(files, selection, warn, max_bytes=settings.max_file_size)
         cache = _cache(args)
-        return scan_units(files, selection, warn, settings.max_file_size, args.jobs, cache)
+        return scan_units(
+            files, selection, warn, settings.max_file_size, args.jobs, cache, fixing=args.fix
+        )
 
     result = run(warn)
     fixed = 0

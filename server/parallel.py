@@ -77,6 +77,8 @@ class _Job:
     max_bytes: int
     #: Terraform files of the scan by folder: the modules a unit may call.
     folders: dict[str, tuple[str, ...]]
+    #: Hash what is read: the cache stores the hashes, fixes check the digests.
+    identify: bool = True
 
 
 _JOB: _Job | None = None
@@ -109,11 +111,13 @@ def scan_units(
     jobs: int,
     cache: Cache | None,
     min_parallel_bytes: int = MIN_PARALLEL_BYTES,
+    fixing: bool = True,
 ) -> ScanResult:
     """The findings of ``files`` as ``analysis.scan`` gives them, from the cache, worker
-    processes (``jobs`` of them; 1: this process) or both."""
+    processes (``jobs`` of them; 1: this process) or both. Without a cache, and when no
+    fix follows (``fixing``), the files' texts are not hashed."""
     units, folders = units_of(files)
-    job = _Job(selection, max_bytes, folders)
+    job = _Job(selection, max_bytes, folders, identify=cache is not None or fixing)
     results: list[UnitResult | None] = [None] * len(units)
     hashes: dict[str, str] = {}
     config = ""
@@ -302,8 +306,10 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
         template = _parse(path, text)
         if template is not None:
             templates.append(template)
-            result.digests[path] = digest(text)
-        result.read[path] = content_hash(text.encode("utf-8"))
+            if job.identify:
+                result.digests[path] = digest(text)
+        if job.identify:
+            result.read[path] = content_hash(text.encode("utf-8"))
     result.files = len(templates)
     result.parse_errors = sum(len(t.errors) for t in templates)
     # Local modules the unit calls: their findings at the call depend on those files.
@@ -313,7 +319,7 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
         if folder in result.depends or folder == os.path.dirname(unit[0]):
             continue
         paths = job.folders.get(folder, ())
-        result.depends[folder] = tuple((p, _hash_file(p)) for p in paths)
+        result.depends[folder] = tuple((p, _hash_file(p) if job.identify else "") for p in paths)
         for path in paths:
             text = read_text(path, lambda _: None, job.max_bytes)
             if text is not None and (template := _parse(path, text)) is not None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 from collections import defaultdict
@@ -19,6 +18,8 @@ class FileChangedError(Exception):
 
 
 def digest(text: str) -> str:
+    import hashlib  # here: it loads OpenSSL (2 ms), and only fixes need a digest
+
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

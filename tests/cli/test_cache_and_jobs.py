@@ -104,6 +104,22 @@ def test_pool_gives_the_serial_findings_in_the_serial_order() -> None:
     assert pooled.digests == serial.digests
 
 
+def test_a_scan_without_cache_or_fixes_hashes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_: object) -> str:
+        raise AssertionError("hashed a file")
+
+    monkeypatch.setattr(parallel, "digest", refuse)
+    monkeypatch.setattr(parallel, "content_hash", refuse)
+    monkeypatch.setattr(parallel, "_hash_file", refuse)
+    files = list(iter_files([str(EXAMPLES)], lambda _: None))
+    for jobs in (1, 2):
+        quiet = scan_units(
+            files, Selection(), lambda _: None, 5 * 2**20, jobs, None, 0, fixing=False
+        )
+        assert _keyed(quiet.findings) == _keyed(scan(files).findings)
+        assert quiet.digests == {}
+
+
 def _pooled_and_serial(jobs: int = 2) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     files = list(iter_files([str(EXAMPLES)], lambda _: None))
     pooled = scan_units(
