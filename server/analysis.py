@@ -7,7 +7,6 @@ import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from iacperf.rules.model import Template
 from iacperf.server.engine import Finding, RuleErrorHandler, Selection, lint
@@ -98,7 +97,8 @@ def read_text(path: str, warn: Warn, max_bytes: int = DEFAULT_MAX_BYTES) -> str 
         if size > max_bytes:
             warn(f"{path}: skipped, {size:,} bytes is over the {max_bytes:,}-byte limit")
             return None
-        data = Path(path).read_bytes()
+        with open(path, "rb") as stream:
+            data = stream.read()
     except OSError as error:
         warn(f"{path}: skipped, cannot read it ({error.strerror or error})")
         return None

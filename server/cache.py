@@ -24,7 +24,6 @@ import pickle
 import sys
 from collections.abc import Callable, Iterable
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from iacperf.rules.records import values_of
@@ -46,6 +45,7 @@ def code_fingerprint() -> str:
     """iacperf's version plus the size and mtime of its sources: an edited checkout (the
     version does not change between commits) never reads entries of older code."""
     import hashlib  # here: it loads OpenSSL (2 ms), and a check without a cache hashes nothing
+    from pathlib import Path  # here: a check without a cache does without it (2-4 ms)
 
     h = hashlib.sha256(f"{__version__} {_LAYOUT} {sys.version_info[:2]}".encode())
     package = Path(__file__).resolve().parent

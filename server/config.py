@@ -15,7 +15,6 @@ import posixpath
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import field, replace
-from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from iacperf.rules.api import Severity
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 
 CONFIG_NAMES = (".iacperf.yaml", ".iacperf.yml")
 SCOPES = ("openFiles", "workspace")
-SCHEMA_FILE = Path(__file__).parent / "data" / "iacperf.schema.json"
+SCHEMA_FILE = os.path.join(os.path.dirname(__file__), "data", "iacperf.schema.json")
 #: A positive whole number of bytes with an optional k/M/G suffix: "500k", "5M", "5MB".
 SIZE_PATTERN = re.compile(r"([1-9][0-9]*)([kKmMgG]?)[bB]?")
 _SIZE_FACTORS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
@@ -78,8 +77,7 @@ class Settings:
             return False
         parts = _parts_below(path, self.root)
         prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
-        absolute = Path(os.path.abspath(path))
-        ancestors = [absolute.as_posix(), *(p.as_posix() for p in absolute.parents)]
+        ancestors = _ancestors(os.path.abspath(path))
         for pattern in self.exclude:
             if pattern.startswith("/"):
                 candidates = ancestors
@@ -88,6 +86,16 @@ class Settings:
             if any(fnmatch.fnmatchcase(c, pattern) for c in candidates):
                 return True
         return False
+
+
+def _ancestors(absolute: str) -> list[str]:
+    """``absolute`` and every folder above it, written with "/" (as ``PurePath.as_posix``
+    writes ``path`` and its ``parents``)."""
+    found = [absolute.replace(os.sep, "/")]
+    while (parent := os.path.dirname(absolute)) != absolute:
+        absolute = parent
+        found.append(absolute.replace(os.sep, "/"))
+    return found
 
 
 def _parts_below(path: str, root: str | None) -> list[str]:
@@ -160,7 +168,8 @@ def load_config(path: str, root: str | None = None) -> Settings:
     the CLI passes the working directory for a file named with ``--config``, as ruff does.
     """
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, encoding="utf-8") as stream:
+            text = stream.read()
     except OSError as error:
         raise ConfigError(path, "", f"cannot read it ({error.strerror or error})") from None
     except UnicodeDecodeError as error:

@@ -19,7 +19,7 @@ from .support import CLIENT, run_group
 
 PACKAGE = json.loads((CLIENT / "package.json").read_text())
 PROPERTIES: dict[str, dict[str, Any]] = PACKAGE["contributes"]["configuration"]["properties"]
-SCHEMA = json.loads(SCHEMA_FILE.read_text())
+SCHEMA = json.loads(Path(SCHEMA_FILE).read_text())
 SECTION = "iacperf."
 
 

@@ -347,7 +347,7 @@ INVALID += [
 
 @pytest.fixture(scope="module")
 def schema() -> Iterator[jsonschema.protocols.Validator]:
-    document = json.loads(SCHEMA_FILE.read_text())
+    document = json.loads(Path(SCHEMA_FILE).read_text())
     jsonschema.Draft202012Validator.check_schema(document)
     yield jsonschema.Draft202012Validator(document)
 
@@ -393,7 +393,7 @@ def test_the_readme_example_is_valid(
 
 
 def test_schema_lists_exactly_the_loader_keys_and_values() -> None:
-    document = json.loads(SCHEMA_FILE.read_text())
+    document = json.loads(Path(SCHEMA_FILE).read_text())
     properties = document["properties"]
     assert set(properties) == set(FILE_KEYS)
     assert properties["scope"]["enum"] == list(SCOPES)
