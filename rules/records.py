@@ -14,7 +14,9 @@ hashable class, 22 ms for the 67 classes a check makes. A ``record`` compiles on
 comparisons and ``__repr__`` are shared functions over the fields, read in C by
 ``attrgetter``.
 
-Records are for immutable values; ``slots=False`` keeps the instance ``__dict__``.
+Records are for immutable values; ``slots=False`` keeps the instance ``__dict__``. State
+that changes (scan results, scopes) is a ``record(frozen=False)``: a plain dataclass to the
+type checker too, with ``__dict__`` and no hash.
 """
 
 from __future__ import annotations
@@ -41,12 +43,24 @@ def record(cls: _Class, /) -> _Class: ...
 
 
 @overload
-def record(*, order: bool = False, slots: bool = True) -> Callable[[_Class], _Class]: ...
+def record(
+    *, order: bool = False, slots: bool | None = None, frozen: bool = True
+) -> Callable[[_Class], _Class]: ...
 
 
 @dataclass_transform(frozen_default=True)
-def record(cls: _Class | None = None, /, *, order: bool = False, slots: bool = True) -> Any:
-    """``@dataclass(frozen=True, slots=True)`` to the type checker, without the cost."""
+def record(
+    cls: _Class | None = None,
+    /,
+    *,
+    order: bool = False,
+    slots: bool | None = None,
+    frozen: bool = True,
+) -> Any:
+    """``@dataclass(frozen=True, slots=True)`` to the type checker, without the cost.
+    ``frozen=False``: ``@dataclass`` (mutable, with ``__dict__``, unhashable), for state."""
+    if slots is None:
+        slots = frozen
 
     def build(cls: _Class) -> _Class:
         undocumented = not cls.__doc__
@@ -63,7 +77,8 @@ def record(cls: _Class | None = None, /, *, order: bool = False, slots: bool = T
         made.__init__ = _init(made)  # type: ignore[misc]
         made.__repr__ = _repr(made, values_of([f.name for f in fields if f.repr]))  # type: ignore[assignment,method-assign]
         made.__eq__ = _equal(compared)  # type: ignore[assignment,method-assign]
-        made.__hash__ = _hash(compared)  # type: ignore[assignment,method-assign]
+        # A mutable dataclass is unhashable: its hash would change with its fields.
+        made.__hash__ = _hash(compared) if frozen else None  # type: ignore[assignment,method-assign]
         if order:
             for name, compare in _ORDERS.items():
                 setattr(made, name, _order(compared, compare, name))

@@ -6,9 +6,10 @@ import fnmatch
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iacperf.rules.model import Template
+from iacperf.rules.records import record
 from iacperf.server.engine import Finding, RuleErrorHandler, Selection, lint
 from iacperf.server.parsing import is_candidate, parse_text
 from iacperf.server.writing import digest
@@ -19,7 +20,7 @@ DEFAULT_MAX_BYTES = 5 * 1024 * 1024
 Warn = Callable[[str], None]
 
 
-@dataclass
+@record(frozen=False)
 class ScanResult:
     findings: list[Finding]
     templates: list[Template]

@@ -22,7 +22,7 @@ import os
 import stat
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from iacperf.rules.api import Fix, Related, Rule, Scope, Severity
@@ -52,7 +52,7 @@ _HASH_LIMIT = 64 * 2**20
 _Record = tuple[str, str, str, str, SourceRange, str, "Fix | None", tuple[Related, ...]]
 
 
-@dataclass
+@record(frozen=False)
 class UnitResult:
     """What one unit gives the scan: everything but parse trees."""
 

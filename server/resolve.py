@@ -24,7 +24,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from operator import is_
 from typing import Any
 
@@ -91,7 +91,7 @@ def _at(value: Value, use: SourceRange) -> Node:
 # -- Terraform ---------------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class TerraformScope:
     variables: dict[str, Value] = field(default_factory=dict)
     #: local name -> (its node, the file, the line offset of its ``locals`` block)
@@ -220,7 +220,7 @@ class _TerraformVisit:
 # -- CloudFormation ----------------------------------------------------------------------
 
 
-@dataclass
+@record(frozen=False)
 class _CloudFormationScope:
     path: str
     parameters: dict[str, Value] = field(default_factory=dict)
@@ -490,7 +490,7 @@ def _rebuild(node: Node, visit: Callable[[Node], Node]) -> Node:
     return node
 
 
-@dataclass
+@record(frozen=False)
 class _ModuleState:
     inputs: tuple[object, ...]  # the objects the scope was built from
     scope: TerraformScope | _CloudFormationScope

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from iacperf.rules.api import Fix, Related
 from iacperf.rules.builtin import UNUSED_SUPPRESSION
@@ -40,11 +40,12 @@ from iacperf.rules.model import (
     Syntax,
     Template,
 )
+from iacperf.rules.records import record
 from iacperf.rules.registry import by_code_or_name
 from iacperf.server.engine import Finding, Selection
 
 
-@dataclass
+@record(frozen=False)
 class _Scope:
     """One suppression placed in its file: what it covers and what it hid."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from iacperf.rules.api import Rule
 from iacperf.rules.model import (
@@ -24,6 +24,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
+from iacperf.rules.records import record
 
 _REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
 
@@ -44,7 +45,7 @@ def unknown_values(node: Node, prefix: str = "") -> list[tuple[str, Node]]:
     return found
 
 
-@dataclass
+@record(frozen=False)
 class Explainer:
     """Why a value is unknown, in the terms of the module (or template) that holds it."""
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 import yaml
 
@@ -57,7 +57,7 @@ def looks_like_cloudformation(text: str) -> bool:
     return _LOOKS_LIKE_CFN.search(text) is not None
 
 
-@dataclass
+@record(frozen=False)
 class CloudFormationParse:
     """A parsed file plus the chunk cache the next parse of the same file starts from."""
 

@@ -16,7 +16,7 @@ whole, so errors read exactly as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from iacperf.rules.model import (
     Entry,
@@ -25,6 +25,7 @@ from iacperf.rules.model import (
     SourceRange,
     shift_entry,
 )
+from iacperf.rules.records import record
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_values import ValueCache, parse_big_attribute
 
@@ -35,7 +36,7 @@ _HEADER = re.compile(rf"[ \t]*[A-Za-z_][\w-]*(?:[ \t]+(?:{_LABEL}))*[ \t]*\{{[ \
 _CLOSE = re.compile(r"[ \t]*\}[ \t]*(?:\r?\n)?")
 
 
-@dataclass
+@record(frozen=False)
 class ItemCache:
     """Items parsed before (relative to their own first line), and placed in a block."""
 

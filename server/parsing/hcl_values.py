@@ -14,7 +14,7 @@ rest. The result equals python-hcl2's parse of the whole attribute
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from typing import Any
 
 from lark import Token, Tree
@@ -54,7 +54,7 @@ class _Element:
     references_only: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class ValueCache:
     elements: dict[tuple[str, str], _Element | None] = field(default_factory=dict)
     placed: dict[tuple[str, str, int], _Element] = field(default_factory=dict)

@@ -8,7 +8,7 @@ block, so only the line offset changes); only changed blocks go through python-h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 from itertools import chain
 from operator import attrgetter
 
@@ -41,7 +41,7 @@ class ParsedChunk:
     error: ParseError | None = None
 
 
-@dataclass
+@record(frozen=False)
 class TerraformParse:
     """A parsed file plus the block cache the next parse of the same file starts from."""
 

@@ -81,7 +81,7 @@ def test_init_false_fields_and_post_init() -> None:
     assert counted.label == "<a>"
     assert counted.hidden == 3
     with pytest.raises(TypeError):
-        _Counted("a", label="x")  # type: ignore[call-arg]
+        _Counted("a", label="x")
 
 
 def test_equality_and_hash_follow_compared_fields() -> None:
@@ -140,3 +140,20 @@ def test_slots_unless_asked_otherwise() -> None:
 def test_classes_without_a_docstring_are_described_by_their_fields() -> None:
     assert _Point.__doc__ == "_Point(x, y, tags)"
     assert _Counted.__doc__ == "_Counted(name, seen, hidden)"
+
+
+@record(frozen=False)
+class _Tally:
+    name: str
+    seen: list[str] = dataclasses.field(default_factory=list)
+
+
+def test_mutable_records_are_plain_dataclasses() -> None:
+    tally = _Tally("a")
+    tally.seen.append("x")
+    tally.name = "b"
+    tally.extra = 1  # type: ignore[attr-defined]  # a __dict__, as a dataclass has
+    assert tally == _Tally("b", ["x"])
+    assert _Tally.__hash__ is None
+    with pytest.raises(TypeError):
+        hash(tally)
