@@ -8,11 +8,10 @@ can replace this one".
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import field
 from functools import cache
 from typing import Any
 
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record
 from iacperf.rules.tables import table as data_table
 
 

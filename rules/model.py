@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import replace
 from enum import Enum
 
-from iacperf.rules.records import record
+from iacperf.rules.records import record, replace
 
 
 class Format(str, Enum):

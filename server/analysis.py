@@ -6,10 +6,9 @@ import fnmatch
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import field
 
 from iacperf.rules.model import Template
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record
 from iacperf.server.engine import Finding, RuleErrorHandler, Selection, lint
 from iacperf.server.parsing import is_candidate, parse_text
 from iacperf.server.writing import digest

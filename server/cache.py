@@ -16,7 +16,6 @@ a planted cache cannot make iacperf run code.
 from __future__ import annotations
 
 import copyreg
-import dataclasses
 import functools
 import io
 import os
@@ -26,7 +25,7 @@ from collections.abc import Callable, Iterable
 from functools import cache
 from typing import Any
 
-from iacperf.rules.records import values_of
+from iacperf.rules.records import fields, values_of
 from iacperf.server import __version__
 
 CACHE_DIR_NAME = ".iacperf_cache"
@@ -88,13 +87,13 @@ def _fast_pickling() -> None:
         for value in vars(module).values():
             if (
                 isinstance(value, type)
-                and dataclasses.is_dataclass(value)
+                and hasattr(value, "__record_fields__")
                 and value.__module__ == module.__name__
                 and "__slots__" in vars(value)
                 and not hasattr(value, "__post_init__")
-                and all(f.init for f in dataclasses.fields(value))
+                and all(f.init for f in fields(value))
             ):
-                names = [f.name for f in dataclasses.fields(value)]
+                names = [f.name for f in fields(value)]
                 copyreg.pickle(value, functools.partial(_reduce, value, values_of(names)))
 
 

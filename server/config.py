@@ -14,11 +14,10 @@ import os
 import posixpath
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import field, replace
 from typing import TYPE_CHECKING, NoReturn
 
 from iacperf.rules.api import Severity
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.rules.registry import by_code_or_name
 from iacperf.server.analysis import DEFAULT_MAX_BYTES
 from iacperf.server.engine import Selection
@@ -210,7 +209,7 @@ def merge(base: Settings, override: Settings) -> Settings:
     changes: dict[str, object] = {name: getattr(override, name) for name in override.set_fields}
     if "exclude" in override.set_fields and override.root is not None:
         changes["root"] = override.root
-    return replace(base, **changes, set_fields=base.set_fields | override.set_fields)  # type: ignore[arg-type]
+    return replace(base, **changes, set_fields=base.set_fields | override.set_fields)
 
 
 def parse_size(value: str) -> int | None:

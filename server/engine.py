@@ -12,7 +12,6 @@ import functools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import field, replace
 from itertools import chain
 from operator import attrgetter
 from typing import TYPE_CHECKING
@@ -26,7 +25,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.rules.registry import all_rules
 from iacperf.rules.values import node_of, unknown_reads
 from iacperf.server.module_calls import (

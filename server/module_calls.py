@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import replace
 
 from iacperf.rules.api import Fix, Related, Violation
 from iacperf.rules.model import (
@@ -33,7 +32,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import record, replace
 from iacperf.rules.values import text
 from iacperf.server.resolve import (
     TerraformScope,

@@ -22,13 +22,12 @@ import os
 import stat
 import time
 from collections.abc import Sequence
-from dataclasses import field, replace
 from typing import TYPE_CHECKING
 
 from iacperf.rules.api import Fix, Related, Rule, Scope, Severity
 from iacperf.rules.builtin import UNUSED_SUPPRESSION
 from iacperf.rules.model import Format, SourceRange, Template
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.rules.registry import all_rules, by_code_or_name
 from iacperf.server.analysis import ScanResult, Warn, read_text
 from iacperf.server.cache import Cache, content_hash, dumps, loads, unit_key

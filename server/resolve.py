@@ -24,7 +24,6 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import field, replace
 from operator import is_
 from typing import Any
 
@@ -42,7 +41,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 
 _REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
 _INTERPOLATION = re.compile(r"\$\{\s*(var|local)\.([A-Za-z_][\w-]*)\s*\}")

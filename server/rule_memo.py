@@ -17,16 +17,14 @@ Owned by one thread (the language server's analysis worker).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
 from itertools import chain, compress, count
 from operator import attrgetter
 from typing import Any, TypeVar
 
 from iacperf.rules.api import Context, Facts, Rule
 from iacperf.rules.model import MappingNode, Resource, Template, TopBlock
-from iacperf.rules.records import record
+from iacperf.rules.records import field, fields, record
 from iacperf.server.resolve import Resolver, changed_places, same_objects
 
 Dependency = tuple[str, ...]  # ("kind", "aws_iam_role"), ("blocks", "module"), ("module",)
@@ -224,7 +222,7 @@ class _Recording(Context):
         return Context(blocks=index.of_type(block_type)).blocks_of(block_type)
 
 
-@dataclass
+@record(frozen=False)
 class _State:
     objects: tuple[object, ...]  # kept alive, so identity comparisons stay sound
     version: int
@@ -240,14 +238,14 @@ _KEY_OF: dict[str, Callable[[Any], str]] = {
 }
 
 
-@dataclass
+@record(frozen=False)
 class _Summary:
     reads: tuple[tuple[Dependency, int], ...]
     value: Any
     version: int  # changes only when ``value`` does
 
 
-@dataclass
+@record(frozen=False)
 class _Plan:
     """A module's last lint, aligned with its resources: the group each one's rules made
     (None: no rules for its kind, or a rule raised), under which rule index and settings."""
@@ -260,7 +258,7 @@ class _Plan:
     unkept: list[int]  # positions with rules but no group kept (a rule raised)
 
 
-@dataclass
+@record(frozen=False)
 class _Entry:
     resource: Resource | None  # None: a project rule
     selection: object
@@ -269,7 +267,7 @@ class _Entry:
     findings: list[Any]
 
 
-@dataclass
+@record(frozen=False)
 class _Group:
     """Everything the rules of one resource found, valid while nothing any of them read
     changed: one check per resource instead of one per rule."""
@@ -283,7 +281,7 @@ class _Group:
     entries: dict[str, _Entry]
 
 
-@dataclass
+@record(frozen=False)
 class RuleMemo:
     """Findings of resource and module rules per (module, rule, resource)."""
 
@@ -388,7 +386,7 @@ class RuleMemo:
         return version
 
 
-@dataclass
+@record(frozen=False)
 class ModuleMemo:
     memo: RuleMemo
     key: tuple[str, ...]
@@ -441,8 +439,8 @@ class ModuleMemo:
         return name, now[0], now[1]
 
     def _recording(self, context: Context) -> _Recording:
-        fields = {f.name: getattr(context, f.name) for f in dataclasses.fields(Context)}
-        return _Recording(**fields, index=self.index, owner=self)
+        values = {f.name: getattr(context, f.name) for f in fields(Context)}
+        return _Recording(**values, index=self.index, owner=self)
 
     def group(
         self, resource: Resource, rules: tuple[Rule, ...], selection: Any

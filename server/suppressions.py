@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Collection, Iterable, Sequence
-from dataclasses import field, replace
 
 from iacperf.rules.api import Fix, Related
 from iacperf.rules.builtin import UNUSED_SUPPRESSION
@@ -40,7 +39,7 @@ from iacperf.rules.model import (
     Syntax,
     Template,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.rules.registry import by_code_or_name
 from iacperf.server.engine import Finding, Selection
 

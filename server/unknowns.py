@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import field
 
 from iacperf.rules.api import Rule
 from iacperf.rules.model import (
@@ -24,7 +23,7 @@ from iacperf.rules.model import (
     SourceRange,
     Template,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record
 
 _REFERENCE = re.compile(r"\s*(var|local)\.([A-Za-z_][\w-]*)\s*")
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import compress
 from operator import itemgetter, ne
 from typing import Any
@@ -19,7 +17,7 @@ from pygls.workspace.position_codec import PositionCodec
 from iacperf.rules.api import Severity
 from iacperf.rules.docgen import page_url
 from iacperf.rules.edits import Edit
-from iacperf.rules.records import record
+from iacperf.rules.records import record, replace
 from iacperf.server import __version__
 from iacperf.server.engine import Finding
 from iacperf.server.lsp.documents import split_lines
@@ -66,7 +64,7 @@ class _Rendered:
     used: tuple[int, ...] = ()  # the indexes of those lines
 
 
-@dataclass
+@record(frozen=False)
 class _Last:
     """The last render, position by position, and which positions read each line."""
 
@@ -209,7 +207,7 @@ class DiagnosticRenderer:
         if entry is None or entry.last >= safe or entry.reread(lines) != entry.read:
             return _render(finding, uri, lines, codec)
         if entry.finding is not finding:
-            return dataclasses.replace(entry, finding=finding)
+            return replace(entry, finding=finding)
         return entry
 
     def _forget(self, finding: Finding) -> None:

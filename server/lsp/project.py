@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 
 from iacperf.rules.api import Rule
 from iacperf.rules.model import Format, Template
+from iacperf.rules.records import field, record
 from iacperf.server.analysis import DEFAULT_MAX_BYTES, read_text
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.parsing import FileParse, detect, is_candidate, parse_text
@@ -23,7 +23,7 @@ from iacperf.server.rule_memo import RuleMemo
 Log = Callable[[str], None]
 
 
-@dataclass
+@record(frozen=False)
 class _Entry:
     template: Template | None
     parse: FileParse | None = None
@@ -31,7 +31,7 @@ class _Entry:
     open: bool = False
 
 
-@dataclass
+@record(frozen=False)
 class Project:
     log: Log = print
     max_bytes: int = DEFAULT_MAX_BYTES

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
+from iacperf.rules.records import field, record
 from iacperf.server.config import (
     CONFIG_NAMES,
     ConfigError,
@@ -36,7 +36,7 @@ def _ignore(path: str, error: ConfigError | None) -> None:
     return None
 
 
-@dataclass
+@record(frozen=False)
 class SettingsStore:
     log: Log = print
     checked: Checked = _ignore

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import field, replace
 
 import yaml
 
@@ -32,7 +31,7 @@ from iacperf.rules.model import (
     Template,
     Variable,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.server.parsing.cfn_chunks import JsonLayout, YamlLayout, split_json, split_yaml
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
 from iacperf.server.parsing.suppression_comments import _inside_scalars, yaml_suppressions

@@ -16,7 +16,6 @@ whole, so errors read exactly as before.
 from __future__ import annotations
 
 import re
-from dataclasses import field, replace
 
 from iacperf.rules.model import (
     Entry,
@@ -25,7 +24,7 @@ from iacperf.rules.model import (
     SourceRange,
     shift_entry,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_values import ValueCache, parse_big_attribute
 

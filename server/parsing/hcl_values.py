@@ -14,7 +14,6 @@ rest. The result equals python-hcl2's parse of the whole attribute
 from __future__ import annotations
 
 import re
-from dataclasses import field, replace
 from typing import Any
 
 from lark import Token, Tree
@@ -30,7 +29,7 @@ from iacperf.rules.model import (
     shift_entry,
     shift_node,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.server.parsing import hcl_lark
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, leading_trivia, split_body
 from iacperf.server.parsing.hcl_convert import Converter, first_token, last_token

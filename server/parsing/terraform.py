@@ -8,7 +8,6 @@ block, so only the line offset changes); only changed blocks go through python-h
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import field, replace
 from itertools import chain
 from operator import attrgetter
 
@@ -23,7 +22,7 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
-from iacperf.rules.records import record
+from iacperf.rules.records import field, record, replace
 from iacperf.server.parsing.hcl_blocks import BIG_LINES, Chunk, Layout, layout, relayout
 from iacperf.server.parsing.hcl_items import ItemCache, parse_big_block
 from iacperf.server.parsing.suppression_comments import hcl_suppressions

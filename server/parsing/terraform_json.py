@@ -6,8 +6,6 @@ so such strings become ``ExpressionNode``s (unknown values) as they are in ``.tf
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from iacperf.rules.model import (
     Entry,
     ExpressionNode,
@@ -24,6 +22,7 @@ from iacperf.rules.model import (
     TopBlock,
     Variable,
 )
+from iacperf.rules.records import replace
 from iacperf.server.parsing.hcl_templates import interpolates, template_references
 from iacperf.server.parsing.json_nodes import JsonSyntaxError, parse_json
 from iacperf.server.parsing.suppression_metadata import terraform_json_suppressions

@@ -3,13 +3,12 @@ its ``__init__`` only on the class's first instantiation."""
 
 from __future__ import annotations
 
-import dataclasses
 import pickle
 
 import pytest
 
 from iacperf.rules.model import Position, SourceRange
-from iacperf.rules.records import record
+from iacperf.rules.records import field, fields, record, replace
 
 
 @record
@@ -28,9 +27,9 @@ class _Version:
 @record(slots=False)
 class _Counted:
     name: str
-    seen: set[str] = dataclasses.field(default_factory=set)
-    hidden: int = dataclasses.field(default=7, compare=False, repr=False)
-    label: str = dataclasses.field(init=False, compare=False)
+    seen: set[str] = field(default_factory=set)
+    hidden: int = field(default=7, compare=False, repr=False)
+    label: str = field(init=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "label", f"<{self.name}>")
@@ -39,7 +38,7 @@ class _Counted:
 @record
 class _Weighted:
     name: str
-    weight: int = dataclasses.field(default=0, compare=False)
+    weight: int = field(default=0, compare=False)
 
 
 @record
@@ -116,7 +115,7 @@ def test_order_compares_fields_in_order() -> None:
 def test_inherited_fields_come_first() -> None:
     derived = _Derived(1)
     assert (derived.first, derived.second) == (1, "b")
-    assert [f.name for f in dataclasses.fields(_Derived)] == ["first", "second"]
+    assert [f.name for f in fields(_Derived)] == ["first", "second"]
     # The base's first instantiation must not replace the subclass's __init__.
     assert _Base(5).first == 5
     assert _Derived(2, "c") == _Derived(2, "c")
@@ -128,7 +127,7 @@ def test_repr_replace_and_pickle() -> None:
         "SourceRange(start=Position(line=1, character=2), end=Position(line=3, character=4))"
     )
     point = _Point(1, 2)
-    assert dataclasses.replace(point, y=5) == _Point(1, 5)
+    assert replace(point, y=5) == _Point(1, 5)
     assert pickle.loads(pickle.dumps(point)) == point
 
 
@@ -145,7 +144,7 @@ def test_classes_without_a_docstring_are_described_by_their_fields() -> None:
 @record(frozen=False)
 class _Tally:
     name: str
-    seen: list[str] = dataclasses.field(default_factory=list)
+    seen: list[str] = field(default_factory=list)
 
 
 def test_mutable_records_are_plain_dataclasses() -> None:
@@ -157,3 +156,29 @@ def test_mutable_records_are_plain_dataclasses() -> None:
     assert _Tally.__hash__ is None
     with pytest.raises(TypeError):
         hash(tally)
+
+
+def test_declaration_errors_are_a_dataclass_s() -> None:
+    with pytest.raises(ValueError, match="mutable default"):
+
+        @record
+        class _Shared:
+            items: list[str] = []  # noqa: RUF012 - the mistake under test
+
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+
+        @record
+        class _Backwards:
+            a: int = 0
+            b: int
+
+    with pytest.raises(ValueError, match="both default and default_factory"):
+        field(default=1, default_factory=int)
+
+
+def test_replace_and_fields_refuse_what_a_dataclass_refuses() -> None:
+    with pytest.raises(ValueError, match="init=False"):
+        replace(_Counted("a"), label="x")
+    with pytest.raises(TypeError, match="not a record"):
+        fields(object())
+    assert [f.name for f in fields(_Counted("a"))] == ["name", "seen", "hidden", "label"]

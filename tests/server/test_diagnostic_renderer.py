@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from pathlib import Path
 
@@ -11,6 +10,7 @@ from lsprotocol import types
 from lsprotocol.converters import get_converter
 from pygls.workspace.position_codec import PositionCodec
 
+from iacperf.rules.records import replace
 from iacperf.server.analysis import lint_text
 from iacperf.server.engine import Finding
 from iacperf.server.lsp.diagnostics import DiagnosticRenderer, diagnostic_json
@@ -79,7 +79,7 @@ def test_equal_new_findings_reuse_their_json_and_changed_ones_render_fresh() -> 
     fresh = _findings("main.tf", GP2)
     again = renderer.render(fresh, "file:///w/main.tf", lines, UTF16)
     assert [a is b for a, b in zip(first, again, strict=True)] == [True] * len(first)
-    changed = [dataclasses.replace(fresh[0], message="another message"), *fresh[1:]]
+    changed = [replace(fresh[0], message="another message"), *fresh[1:]]
     third = renderer.render(changed, "file:///w/main.tf", lines, UTF16)
     assert json.loads(third[0])["message"] == "another message"
     assert [json.loads(w) for w in third] == [

@@ -7,10 +7,10 @@ would keep a stale finding on an unchanged block; these tests make exactly that 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 from iacperf.rules.api import Context, FixAvailability, Rule, Scope, Severity, Violation
 from iacperf.rules.model import Resource
+from iacperf.rules.records import replace
 from iacperf.server.engine import Finding, Selection, lint
 from iacperf.server.parsing.terraform import TerraformParse, parse_terraform
 from iacperf.server.rule_memo import RuleMemo
