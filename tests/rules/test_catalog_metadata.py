@@ -3,12 +3,14 @@ peer-tool anchor the catalog gives for a rule is on the rule, and nothing else i
 
 from __future__ import annotations
 
+import inspect
 import re
 from pathlib import Path
 
 import pytest
 import yaml
 
+from iacperf.rules.api import cleandoc
 from iacperf.rules.registry import all_rules
 
 CATALOG = Path(__file__).parents[2].parent / "shared" / "spec" / "rule-catalog.yaml"
@@ -56,3 +58,18 @@ def test_compliance_and_anchors_are_the_catalogs() -> None:
     assert {r.code for r in rules} == set(catalog)
     for r in rules:
         assert dict(r.compliance) == _from_catalog(r.code, catalog[r.code]), r.code
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "",
+        "one line",
+        "\n    indented\n      more\n\n    back\n   ",
+        "  first\n\tTabbed\n\t  deeper\n",
+        "\n\n\n",
+        *(r.check.__doc__ or "" for r in all_rules()),
+    ],
+)
+def test_cleandoc_is_inspects(doc: str) -> None:
+    assert cleandoc(doc) == inspect.cleandoc(doc)
