@@ -289,6 +289,11 @@ class Rule:
         default=None, repr=False, compare=False
     )
     project_blocks: tuple[str, ...] | None = None
+    #: Project rules: of the resources the check reads, those it reads the values of;
+    #: None: all of them. See ``rule``.
+    project_values: Callable[[Resource], bool] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def kinds(self, fmt: Format) -> tuple[str, ...]:
         return self.terraform if fmt is Format.TERRAFORM else self.cloudformation
@@ -340,6 +345,7 @@ def rule(
     through_module_calls: bool = True,
     project_reads: Callable[[Resource], bool] | None = None,
     project_blocks: Iterable[str] | None = None,
+    project_values: Callable[[Resource], bool] | None = None,
 ) -> Callable[[Check], Rule]:
     """Declare a rule; the decorated function becomes an immutable ``Rule``.
 
@@ -347,9 +353,11 @@ def rule(
 
     A project rule may say what of the project its check reads: the resources for which
     ``project_reads`` is true and the Terraform top-level blocks of ``project_blocks``'
-    types. The check must then find the same on the project cut down to those as on the
-    whole of it (``tests/rules/test_project_reads.py`` holds every project rule to this):
-    the CLI's worker processes send the main process only what its project rules read.
+    types. Of those resources, it may read only the kind, name and place of the ones for
+    which ``project_values`` is false: they reach it without their values. The check must
+    then find the same on the project cut down to those as on the whole of it
+    (``tests/rules/test_project_reads.py`` holds every project rule to this): the CLI's
+    worker processes send the main process only what its project rules read.
     """
 
     def declare(check: Check) -> Rule:
@@ -372,6 +380,7 @@ def rule(
             through_module_calls=through_module_calls,
             project_reads=project_reads,
             project_blocks=None if project_blocks is None else tuple(project_blocks),
+            project_values=project_values,
         )
 
     return declare

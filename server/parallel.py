@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 from iacperf.rules.api import Fix, Related, Rule, Scope, Severity
 from iacperf.rules.builtin import UNUSED_SUPPRESSION
-from iacperf.rules.model import Format, SourceRange, Template
+from iacperf.rules.model import Format, MappingNode, Resource, SourceRange, Template
 from iacperf.rules.records import field, record, replace
 from iacperf.rules.registry import all_rules, by_code_or_name
 from iacperf.server.analysis import ScanResult, Warn, read_text
@@ -362,10 +362,14 @@ def _parse(path: str, text: str) -> Template | None:
 def slim(template: Template, project_rules: Sequence[Rule]) -> Template:
     """``template`` with only what ``project_rules`` read: the resources and top-level
     blocks they ask for, and the suppressions that may apply to their findings."""
-    reads = [r.project_reads for r in project_rules]
-    resources = template.resources
-    if None not in reads:
-        resources = tuple(r for r in resources if any(read(r) for read in reads if read))
+    reads = [(r.project_reads, r.project_values) for r in project_rules]
+    kept: list[Resource] = []
+    for resource in template.resources:
+        values = [wants for read, wants in reads if read is None or read(resource)]
+        if values:  # a rule reads it; without its values unless one reads those
+            valued = any(wants is None or wants(resource) for wants in values)
+            kept.append(resource if valued else _bare(resource))
+    resources = tuple(kept)
     types = [r.project_blocks for r in project_rules]
     blocks = template.blocks
     if None not in types:
@@ -382,6 +386,22 @@ def slim(template: Template, project_rules: Sequence[Rule]) -> Template:
         errors=(),
         root=None,
     )
+
+
+def _bare(resource: Resource) -> Resource:
+    """``resource`` without its values but what says whether it exists: Terraform's
+    ``count`` and ``for_each``, CloudFormation's ``Type`` and ``Condition``."""
+    return replace(
+        resource,
+        body=_only(resource.body, ("count", "for_each")),
+        node=_only(resource.node, ("Type", "Condition")),
+        resolved=(),
+        variants=(),
+    )
+
+
+def _only(mapping: MappingNode, keys: tuple[str, ...]) -> MappingNode:
+    return replace(mapping, entries=tuple(e for e in mapping.entries if e.key in keys))
 
 
 def _project_findings(slims: list[Template], selection: Selection, warn: Warn) -> list[Finding]:

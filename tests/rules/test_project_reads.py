@@ -135,6 +135,54 @@ def test_suppressions_on_kept_resources_still_hide_project_findings() -> None:
     assert whole == [] and cut == []
 
 
+INSTANCE_AND_BALANCER = """
+    Resources:
+      Web:
+        Type: AWS::EC2::Instance
+        Properties:
+          InstanceType: m7g.large
+          UserData: !Base64 |
+            #!/bin/bash
+            yum install -y nginx
+      Balancer:
+        Type: AWS::ElasticLoadBalancingV2::LoadBalancer
+        Properties:
+          Type: network
+"""
+
+SWITCHED_OFF = """
+    variable "enabled" {
+      default = false
+    }
+    resource "aws_instance" "web" {
+      count         = 0
+      instance_type = "m7g.large"
+      user_data     = "#!/bin/bash"
+    }
+"""
+
+
+def test_what_a_rule_reads_only_the_place_of_comes_without_its_values() -> None:
+    perf049 = next(r for r in PROJECT_RULES if r.code == "PERF049")
+    template = _template("/p/app.yaml", INSTANCE_AND_BALANCER)
+    web, balancer = slim(template, [perf049]).resources
+    assert web.body.entries == () and [e.key for e in web.node.entries] == ["Type"]
+    assert web.range == template.resources[0].range
+    # Whose values it reads keeps them: the hint names a network load balancer's metric.
+    assert balancer == template.resources[1]
+    whole, cut = _both([template], perf049)
+    assert len(whole) == 1 and "UnHealthyHostCount" in repr(whole[0].fix) and cut == whole
+
+
+def test_without_its_values_a_resource_keeps_what_says_it_exists() -> None:
+    perf049 = next(r for r in PROJECT_RULES if r.code == "PERF049")
+    template = _template("/p/main.tf", SWITCHED_OFF)
+    (web,) = slim(template, [perf049]).resources
+    assert [e.key for e in web.body.entries] == ["count"]
+    whole, cut = _both([template], perf049)
+    assert whole == [] and cut == []
+
+
 def _corpus_folders() -> list[Path]:
     if not CORPUS.is_dir():
         return []

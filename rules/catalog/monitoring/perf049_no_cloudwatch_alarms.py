@@ -67,6 +67,13 @@ def _read(resource: Resource) -> bool:
     return resource.kind in _READ
 
 
+def _reads_values(resource: Resource) -> bool:
+    """Of those, whose values it reads: a load balancer's type and a policy's. Of the
+    rest it reads the kind and the place (the resources of a project are mostly these,
+    with their user data and init scripts)."""
+    return resource.kind in _LOAD_BALANCER_TYPES or resource.kind in _POLICY_TYPES
+
+
 @rule(
     code="PERF049",
     name="no-cloudwatch-alarms",
@@ -86,6 +93,7 @@ def _read(resource: Resource) -> bool:
     tags=("cloudwatch", "alarms", "monitoring"),
     project_reads=_read,
     project_blocks=("module",),
+    project_values=_reads_values,
 )
 def no_cloudwatch_alarms(context: Context) -> Iterator[Violation]:
     """
