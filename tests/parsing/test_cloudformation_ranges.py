@@ -197,6 +197,19 @@ Resources:
 """
 
 
+@pytest.mark.parametrize("brk", ["\r", "\x85", "\u2028", "\u2029"], ids=repr)
+@NEWLINES
+def test_yaml_only_line_breaks_leave_positions_where_the_model_counts_them(
+    brk: str, nl: str
+) -> None:
+    """libyaml ends lines at a lone CR, NEL, LS and PS; the model and editors at "\\n"."""
+    text = YAML_TEMPLATE.replace("Zürich – ☃\n", f"Zürich {brk} ☃\n").replace("\n", nl)
+    template = parse("template.yaml", text)
+    data = resource(template, "Data")
+    size = entry(data.body, "VolumeType").value
+    assert text_at(text, data.absolute(size.range)) == "gp2"
+
+
 def test_yaml_short_form_intrinsics() -> None:
     r = resource(parse("template.yaml", SHORT_FORMS), "R")
 
