@@ -165,7 +165,10 @@ def _fields(cls: type) -> tuple[Field, ...]:
     for base in reversed(cls.__mro__[1:]):
         for inherited in base.__dict__.get("__record_fields__", ()):
             found[inherited.name] = inherited
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+    own = cls.__dict__.get("__annotations__")
+    if own is None:  # none, or (Python 3.14) made on first use
+        own = cls.__annotations__
+    for name, annotation in own.items():
         if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
             continue
         value = cls.__dict__.get(name, MISSING)
