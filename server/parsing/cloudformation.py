@@ -588,24 +588,15 @@ class _YamlConverter:
         if isinstance(node, yaml.MappingNode):
             entries = []
             convert = self.convert
-            lines = self.lines
             for key_node, value_node in node.value:
                 value = convert(value_node)
-                start, end = key_node.start_mark, key_node.end_mark
-                line, column = start.line, start.column
-                # _range, inlined: most keys have no tag or anchor.
-                if line < len(lines) and lines[line][column : column + 1] not in ("!", "&"):
-                    key_start = Position(line, column)
-                    key_range = SourceRange(key_start, Position(end.line, end.column))
-                else:
-                    key_range = self._range(key_node)
-                    key_start = key_range.start
+                key_range = self._range(key_node)
                 entries.append(
                     Entry(
                         str(key_node.value),
                         key_range,
                         value,
-                        SourceRange(key_start, value.range.end),
+                        SourceRange(key_range.start, value.range.end),
                     )
                 )
             flow = bool(node.flow_style)
