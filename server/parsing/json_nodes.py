@@ -66,22 +66,21 @@ class _Reader:
         self.end = Position(len(lines) - 1, len(lines[-1]))
         self.mapping_hook = mapping_hook
 
-    def fail(self, message: str, at: Position) -> JsonSyntaxError:
-        return JsonSyntaxError(message, at)
-
     def token(self) -> _Token:
         index = self.index
         if index >= len(self.tokens):
-            raise self.fail("unexpected end of JSON", self.end)
+            raise JsonSyntaxError("unexpected end of JSON", self.end)
         token = self.tokens[index]
         if token[0] == "other":
-            raise self.fail(f"unexpected character {token[1]!r}", Position(token[2], token[3]))
+            raise JsonSyntaxError(
+                f"unexpected character {token[1]!r}", Position(token[2], token[3])
+            )
         self.index = index + 1
         return token
 
     def value(self, depth: int = 0) -> Node:
         if depth > _MAX_DEPTH:
-            raise self.fail("JSON nested too deeply", self.here())
+            raise JsonSyntaxError("JSON nested too deeply", self.here())
         kind, text, line, start, end = self.token()
         if kind == "string":
             where = SourceRange(Position(line, start), Position(line, end))
@@ -99,7 +98,7 @@ class _Reader:
             return self.mapping_hook(mapping) if self.mapping_hook is not None else mapping
         if text == "[":
             return self.sequence(Position(line, start), depth)
-        raise self.fail(f"unexpected {text!r}", Position(line, start))
+        raise JsonSyntaxError(f"unexpected {text!r}", Position(line, start))
 
     def here(self) -> Position:
         """Where the next token starts (the end of the text after the last)."""
@@ -117,12 +116,12 @@ class _Reader:
                 close = (line, key_start)
                 break
             if kind != "string":
-                raise self.fail(
+                raise JsonSyntaxError(
                     f"expected a property name, found {text!r}", Position(line, key_start)
                 )
             _, colon, colon_line, colon_start, _ = self.token()
             if colon != ":":
-                raise self.fail(
+                raise JsonSyntaxError(
                     f"expected ':' after property name, found {colon!r}",
                     Position(colon_line, colon_start),
                 )
@@ -138,7 +137,9 @@ class _Reader:
                 close = (line, separator)
                 break
             if text != ",":
-                raise self.fail(f"expected ',' or '}}', found {text!r}", Position(line, separator))
+                raise JsonSyntaxError(
+                    f"expected ',' or '}}', found {text!r}", Position(line, separator)
+                )
         close_start = Position(*close)
         close_end = Position(close[0], close[1] + 1)
         return MappingNode(
@@ -164,7 +165,7 @@ class _Reader:
             if text == "]":
                 break
             if text != ",":
-                raise self.fail(f"expected ',' or ']', found {text!r}", Position(line, close))
+                raise JsonSyntaxError(f"expected ',' or ']', found {text!r}", Position(line, close))
         return SequenceNode(range=SourceRange(start, Position(line, close + 1)), items=tuple(items))
 
 
@@ -182,5 +183,5 @@ def parse_json(text: str, mapping_hook: MappingHook | None = None) -> Node:
         reader.index = 1  # skip a byte-order mark (an "other" token), keeping columns true
     node = reader.value()
     if reader.index < len(reader.tokens):
-        raise reader.fail("unexpected text after the JSON document", reader.here())
+        raise JsonSyntaxError("unexpected text after the JSON document", reader.here())
     return node
