@@ -36,8 +36,7 @@ def fix_files(
     written = 0
     changed: list[str] = []
     for path, group in sorted(by_path.items()):
-        with open(path, "rb") as stream:
-            text = stream.read().decode("utf-8")
+        text = _read_bytes(path).decode("utf-8")
         if digests is not None and digests.get(path) not in (None, digest(text)):
             changed.append(path)
             continue
