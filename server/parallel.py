@@ -305,10 +305,10 @@ def _analyse(unit: Sequence[str], job: _Job) -> UnitResult:
         template = _parse(path, text)
         if template is not None:
             templates.append(template)
-            if job.identify:
-                result.digests[path] = digest(text)
         if job.identify:
             result.read[path] = content_hash(text.encode("utf-8"))
+            if template is not None:
+                result.digests[path] = digest(text)
     result.files = len(templates)
     result.parse_errors = sum(len(t.errors) for t in templates)
     # Local modules the unit calls: their findings at the call depend on those files.
